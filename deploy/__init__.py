@@ -1,0 +1,1 @@
+"""Running Cascade: the `cascade` command, the embedded single-machine stack, production files."""

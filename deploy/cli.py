@@ -1,0 +1,90 @@
+"""`cascade`: run the embedded stack, serve one service, migrate, list settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+from pathlib import Path
+
+from deploy import services
+from shared.settings import Settings
+
+DEFAULT_STATE = Path(".cascade")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="cascade", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start the whole stack on this machine (foreground)")
+    up.add_argument("--state-dir", type=Path, default=DEFAULT_STATE)
+
+    serve = commands.add_parser("serve", help="run one service: its API, consumer and outbox relay")
+    serve.add_argument("service", choices=list(services.PORTS))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int)
+
+    migrate = commands.add_parser("migrate", help="create the database and apply every migration")
+    migrate.add_argument("service", nargs="*", choices=[*services.PORTS, []], default=list(services.PORTS))
+
+    commands.add_parser("settings", help="list every environment variable Cascade reads")
+
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        from deploy.stack import run_stack
+
+        run_stack(args.state_dir.resolve())
+    elif args.command == "serve":
+        serve_service(args.service, args.host, args.port or services.PORTS[args.service])
+    elif args.command == "migrate":
+        asyncio.run(migrate_all(Settings(), args.service or list(services.PORTS)))
+    elif args.command == "settings":
+        print_settings()
+
+
+def serve_service(name: str, host: str, port: int) -> None:
+    import uvicorn
+
+    from shared.app import create_app
+
+    definition = services.definition(name)
+    app = create_app(definition, definition.settings())
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+async def migrate_all(settings: Settings, names: list[str]) -> None:
+    from shared.db import ensure_database
+    from shared.migrate import migrate
+
+    await ensure_database(settings.database_url)
+    for name in names:
+        await migrate(settings, name, services.migrations(name))
+        print(f"migrated {name}")
+
+
+def print_settings() -> None:
+    seen: set[str] = set()
+    for name in ("shared", *services.PORTS):
+        cls = Settings if name == "shared" else services.definition(name).settings
+        for field_name, field in cls.model_fields.items():
+            env = field_name.upper()
+            if env in seen:
+                continue
+            seen.add(env)
+            default = field.get_default(call_default_factory=True)
+            print(f"{env:40} {name:12} default={default!r}\n{'':40} {field.description or ''}")
+
+
+def api_key(state: Path) -> str:
+    """The embedded stack's API key, generated on first start and kept in `.cascade/api-key`."""
+    path = state / "api-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""The four services by name, with their embedded-stack ports."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from shared.runtime import ServiceDefinition
+
+PORTS = {"ingest": 8001, "matcher": 8002, "opportunity": 8003, "scoring": 8004}
+
+
+def definition(name: str) -> ServiceDefinition:
+    if name not in PORTS:
+        raise SystemExit(f"unknown service {name!r}; services are {', '.join(PORTS)}")
+    module = importlib.import_module(f"services.{name}.bootstrap")
+    found: ServiceDefinition = module.DEFINITION
+    return found
+
+
+def migrations(name: str) -> Path:
+    return Path(importlib.import_module(f"services.{name}.bootstrap").MIGRATIONS)

@@ -1,0 +1,1 @@
+"""Cascade\x27s four services; each imports only `shared`, never another service."""

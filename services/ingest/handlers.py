@@ -1,0 +1,167 @@
+"""Ingest's use cases: record a lead or an engagement, follow conversions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
+
+from services.ingest.domain import normalise
+from services.ingest.domain.leads import changed_fields
+from services.ingest.models import EngagementIn, LeadIn
+from services.ingest.tables import Engagement, Lead
+from shared.domains import registrable_domain
+from shared.events import (
+    EngagementRecorded,
+    Envelope,
+    LeadConverted,
+    LeadCreated,
+    LeadRejected,
+    LeadUpdated,
+)
+from shared.problems import Problem
+from shared.telemetry import instruments
+from shared.uow import UnitOfWork
+
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "title",
+    "phone",
+    "company",
+    "website",
+    "website_domain",
+    "country",
+    "industry",
+    "employees",
+    "campaign",
+)
+
+
+def normalised_lead(lead: LeadIn) -> dict[str, Any]:
+    try:
+        email = normalise.normalise_email(lead.email)
+    except normalise.InvalidEmail as exc:
+        raise Problem(
+            422, "Invalid request", f"email: {exc}", errors=[{"field": "email", "reason": str(exc)}]
+        ) from exc
+    domain = normalise.email_domain(email)
+    return {
+        "email": email,
+        "email_domain": domain,
+        "is_free_mail": normalise.is_free_mail(domain),
+        "first_name": normalise.clean_text(lead.first_name),
+        "last_name": normalise.clean_text(lead.last_name),
+        "title": normalise.clean_text(lead.title),
+        "phone": normalise.clean_text(lead.phone),
+        "company": normalise.clean_text(lead.company),
+        "website": normalise.clean_text(lead.website),
+        "website_domain": registrable_domain(lead.website),
+        "country": normalise.country_code(lead.country),
+        "industry": normalise.clean_text(lead.industry),
+        "employees": lead.employees,
+        "source": lead.source,
+        "source_id": lead.source_id,
+        "campaign": normalise.clean_text(lead.campaign),
+    }
+
+
+async def record_lead(uow: UnitOfWork, fields: dict[str, Any]) -> tuple[str, str]:
+    """Insert the lead, or apply what changed to the lead with the same email."""
+    lead_id = str(uuid.uuid4())
+    inserted = await uow.session.scalar(
+        insert(Lead)
+        .values(lead_id=lead_id, **fields)
+        .on_conflict_do_nothing(index_elements=["email"])
+        .returning(col(Lead.lead_id))
+    )
+    if inserted:
+        uow.emit(LeadCreated(lead_id=lead_id, **fields), aggregate_version=1)
+        instruments.domain_counter("leads.created", "Leads created.").add(1, {"source": fields["source"]})
+        return lead_id, "created"
+    current = (
+        await uow.session.scalars(select(Lead).where(col(Lead.email) == fields["email"]).with_for_update())
+    ).one()
+    changes = changed_fields(current.model_dump(), {k: fields[k] for k in PERSON_FIELDS})
+    if not changes:
+        return current.lead_id, "unchanged"
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.updated_at = datetime.now(UTC)
+    uow.emit(
+        LeadUpdated(lead_id=current.lead_id, email=current.email, changed=changes),
+        aggregate_version=current.version,
+    )
+    return current.lead_id, "updated"
+
+
+async def record_engagement(uow: UnitOfWork, engagement: EngagementIn) -> tuple[str, str, str]:
+    """Store the engagement (creating the lead for an unseen email); returns ids and status."""
+    if engagement.lead_id:
+        lead = await uow.session.get(Lead, engagement.lead_id)
+        if lead is None:
+            raise Problem(
+                422,
+                "Invalid request",
+                "lead_id: no such lead",
+                errors=[{"field": "lead_id", "reason": "no such lead"}],
+            )
+        lead_id, email = lead.lead_id, lead.email
+    else:
+        fields = normalised_lead(
+            LeadIn(email=engagement.email or "", campaign=engagement.campaign, source="engagement")
+        )
+        lead_id, _ = await record_lead(uow, fields)
+        email = fields["email"]
+    engagement_id = engagement.engagement_id or str(uuid.uuid4())
+    occurred_at = engagement.occurred_at or datetime.now(UTC)
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=UTC)
+    stored = await uow.session.scalar(
+        insert(Engagement)
+        .values(
+            engagement_id=engagement_id,
+            lead_id=lead_id,
+            kind=engagement.kind,
+            occurred_at=occurred_at,
+            campaign=engagement.campaign,
+            url=engagement.url,
+            properties=engagement.properties,
+        )
+        .on_conflict_do_nothing()
+        .returning(col(Engagement.engagement_id))
+    )
+    if not stored:
+        return engagement_id, lead_id, "duplicate"
+    uow.emit(
+        EngagementRecorded(
+            engagement_id=engagement_id,
+            lead_id=lead_id,
+            email=email,
+            kind=engagement.kind,
+            occurred_at=occurred_at,
+            campaign=engagement.campaign,
+            url=engagement.url,
+            properties=engagement.properties,
+        )
+    )
+    return engagement_id, lead_id, "recorded"
+
+
+async def on_lead_converted(event: LeadConverted, _: Envelope, uow: UnitOfWork) -> None:
+    await uow.session.execute(
+        update(Lead)
+        .where(col(Lead.lead_id) == event.lead_id)
+        .values(status="converted", account_id=event.account_id, contact_id=event.contact_id)
+    )
+
+
+async def on_lead_rejected(event: LeadRejected, _: Envelope, uow: UnitOfWork) -> None:
+    await uow.session.execute(
+        update(Lead).where(col(Lead.lead_id) == event.lead_id).values(status="rejected")
+    )

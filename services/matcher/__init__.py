@@ -1,0 +1,1 @@
+"""Matcher: lead-to-account matching and conversion, routing, the review queue."""

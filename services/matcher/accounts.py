@@ -1,0 +1,63 @@
+"""The account directory: create accounts and find them by domain."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
+
+from services.matcher.domain.matching import AccountRef
+from services.matcher.tables import Account, AccountDomain
+from shared.domains import registrable_domain
+from shared.events import AccountCreated
+from shared.uow import UnitOfWork
+
+
+def clean_domains(domains: list[str], website: str | None) -> list[str]:
+    found = [registrable_domain(d) for d in [*domains, website or ""]]
+    return list(dict.fromkeys(d for d in found if d))
+
+
+async def account_for_domain(uow: UnitOfWork, domain: str | None) -> AccountRef | None:
+    if not domain:
+        return None
+    row = (
+        await uow.session.execute(
+            select(col(Account.account_id), col(Account.name), col(Account.owner))
+            .join(AccountDomain, col(AccountDomain.account_id) == Account.account_id)
+            .where(col(AccountDomain.domain) == domain)
+        )
+    ).first()
+    return AccountRef(row.account_id, row.name, row.owner) if row else None
+
+
+async def create_account(uow: UnitOfWork, account: Account) -> list[str]:
+    """Insert `account` and claim its domains; returns the domains other accounts own.
+
+    When a domain is taken nothing is written (the caller rolls back or re-reads): a
+    concurrent claim waits for the other transaction, so exactly one account gets it.
+    """
+    account.account_id = account.account_id or str(uuid.uuid4())
+    taken = []
+    savepoint = await uow.session.begin_nested()
+    for domain in account.domains:
+        claimed = await uow.session.scalar(
+            insert(AccountDomain)
+            .values(domain=domain, account_id=account.account_id)
+            .on_conflict_do_nothing()
+            .returning(col(AccountDomain.domain))
+        )
+        if not claimed:
+            taken.append(domain)
+    if taken:
+        await savepoint.rollback()
+        return taken
+    await savepoint.commit()
+    uow.session.add(account)
+    uow.emit(
+        AccountCreated(**account.model_dump(include=set(AccountCreated.model_fields))),
+        aggregate_version=1,
+    )
+    return []

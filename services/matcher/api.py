@@ -1,0 +1,56 @@
+"""Matcher's routes: the account directory and match decisions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from services.matcher.accounts import clean_domains, create_account
+from services.matcher.models import AccountIn, AccountOut, MatchOut
+from services.matcher.tables import Account, Match
+from shared.app import UowDep
+from shared.problems import Problem
+
+router = APIRouter(tags=["matcher"])
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED)
+async def post_account(body: AccountIn, uow: UowDep) -> AccountOut:
+    domains = clean_domains(body.domains, body.website)
+    account = Account(**body.model_dump(exclude={"domains"}), domains=domains)
+    taken = await create_account(uow, account)
+    if taken:
+        raise Problem(
+            409,
+            "Conflict",
+            f"domains already belong to another account: {', '.join(taken)}",
+            errors=[{"field": "domains", "reason": f"{d} is taken"} for d in taken],
+        )
+    await uow.commit()
+    return AccountOut.model_validate(await uow.session.get(Account, account.account_id), from_attributes=True)
+
+
+@router.get("/accounts/{account_id}")
+async def get_account(account_id: str, uow: UowDep) -> AccountOut:
+    account = await uow.session.get(Account, account_id)
+    if account is None:
+        raise Problem(404, "Not Found", f"No account {account_id}.")
+    return AccountOut.model_validate(account, from_attributes=True)
+
+
+@router.get("/leads/{lead_id}/match")
+async def get_match(lead_id: str, uow: UowDep) -> MatchOut:
+    """`pending` until the matcher has consumed the lead's `lead.created`."""
+    match = await uow.session.get(Match, lead_id)
+    if match is None:
+        return MatchOut(lead_id=lead_id, status="pending")
+    return MatchOut(
+        lead_id=lead_id,
+        status=match.status,
+        account_id=match.account_id,
+        contact_id=match.contact_id,
+        method=match.method,
+        confidence=match.confidence,
+        explanation=match.explanation,
+        owner=match.owner,
+        decided_at=match.created_at,
+    )

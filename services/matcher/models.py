@@ -1,0 +1,55 @@
+"""What the matcher's API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Short = Annotated[str, Field(max_length=255)]
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    external_id: Short | None = None
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    domains: Annotated[list[Annotated[str, Field(max_length=255)]], Field(max_length=100)] = []
+    website: Annotated[str, Field(max_length=2048)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+    industry: Short | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    parent_id: Short | None = None
+    owner: Short | None = None
+    csm: Short | None = None
+    is_customer: bool = False
+
+
+class AccountOut(BaseModel):
+    account_id: str
+    external_id: str | None
+    name: str
+    domains: list[str]
+    website: str | None
+    country: str | None
+    industry: str | None
+    employees: int | None
+    parent_id: str | None
+    owner: str | None
+    csm: str | None
+    is_customer: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MatchOut(BaseModel):
+    lead_id: str
+    status: Literal["pending", "matched", "account_created", "in_review", "rejected"]
+    account_id: str | None = None
+    contact_id: str | None = None
+    method: str | None = None
+    confidence: float | None = None
+    explanation: str | None = None
+    owner: str | None = None
+    decided_at: datetime | None = None

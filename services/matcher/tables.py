@@ -1,0 +1,74 @@
+"""Matcher's tables (schema `matcher`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from shared.tables import utcnow
+
+
+class MatcherTable(SQLModel, registry=registry()):
+    pass
+
+
+def _utc() -> Any:
+    return sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
+
+class Account(MatcherTable, table=True):
+    __tablename__ = "accounts"
+    account_id: str = Field(primary_key=True)
+    external_id: str | None = Field(default=None, sa_column=sa.Column(sa.Text, unique=True))
+    name: str
+    domains: list[str] = Field(default_factory=list, sa_column=sa.Column(ARRAY(sa.Text), nullable=False))
+    website: str | None = None
+    country: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    parent_id: str | None = None
+    owner: str | None = None
+    csm: str | None = None
+    is_customer: bool = False
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class AccountDomain(MatcherTable, table=True):
+    """Which account owns a web domain: the exact-domain index, one owner per domain."""
+
+    __tablename__ = "account_domains"
+    domain: str = Field(primary_key=True)
+    account_id: str = Field(index=True)
+
+
+class Contact(MatcherTable, table=True):
+    __tablename__ = "contacts"
+    contact_id: str = Field(primary_key=True)
+    email: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
+    account_id: str = Field(index=True)
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class Match(MatcherTable, table=True):
+    """The matcher's decision for one lead."""
+
+    __tablename__ = "matches"
+    lead_id: str = Field(primary_key=True)
+    status: str
+    account_id: str | None = None
+    contact_id: str | None = None
+    method: str
+    confidence: float
+    explanation: str
+    owner: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())

@@ -1,0 +1,1 @@
+"""Opportunity: typed pipelines, buying groups (OCRs), stage stamps, automations, reports."""

@@ -1,0 +1,1 @@
+"""Scoring: fit + behaviour lead scores, lifecycle stages, buying-group engagement."""

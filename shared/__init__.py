@@ -1,0 +1,1 @@
+"""Cascade's platform: settings, database, events, messaging, telemetry and the app factory."""

@@ -1,0 +1,101 @@
+"""The app factory every service uses: health, readiness, metrics, docs, problems, auth."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Security
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from shared.logging import configure_logging
+from shared.problems import Problem, install_problem_handlers
+from shared.runtime import Runtime, ServiceDefinition
+from shared.settings import Settings
+from shared.telemetry.setup import setup_telemetry
+from shared.uow import UnitOfWork
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_uow(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+    async with runtime.uow() as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def require_api_key(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> None:
+    unauthorized = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise Problem(401, "Unauthorized", "Send 'Authorization: Bearer <api key>'.", unauthorized)
+    offered = credentials.credentials.encode()
+    if not any(hmac.compare_digest(offered, key.encode()) for key in runtime.settings.api_keys):
+        raise Problem(401, "Unauthorized", "The API key is not valid.", unauthorized)
+
+
+def create_app(definition: ServiceDefinition, settings: Settings, *, with_kafka: bool = True) -> FastAPI:
+    configure_logging(settings.log_level, settings.log_json)
+    setup_telemetry(definition.name, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(definition, settings)
+        await runtime.start(with_kafka=with_kafka)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=f"Cascade {definition.name}",
+        description=definition.description,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(_operations_router())
+    app.include_router(definition.router, prefix="/v1", dependencies=[Depends(require_api_key)])
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    return app
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(runtime: RuntimeDep) -> JSONResponse:
+        checks = await runtime.readiness()
+        ready = all(check["ok"] for check in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return router

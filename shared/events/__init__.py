@@ -1,0 +1,45 @@
+"""The event catalog (what services say to each other) and its CloudEvents envelope."""
+
+from shared.events.catalog import (
+    CATALOG,
+    AccountCreated,
+    AccountUpdated,
+    EngagementRecorded,
+    Event,
+    LeadConverted,
+    LeadCreated,
+    LeadRejected,
+    LeadReviewRequested,
+    LeadScored,
+    LeadUpdated,
+    MatchCandidate,
+    OppContactRoleChanged,
+    OppCreated,
+    OppSlaBreached,
+    OppStageChanged,
+    ScoreReason,
+)
+from shared.events.envelope import Envelope, decode, encode_headers
+
+__all__ = [
+    "CATALOG",
+    "AccountCreated",
+    "AccountUpdated",
+    "EngagementRecorded",
+    "Envelope",
+    "Event",
+    "LeadConverted",
+    "LeadCreated",
+    "LeadRejected",
+    "LeadReviewRequested",
+    "LeadScored",
+    "LeadUpdated",
+    "MatchCandidate",
+    "OppContactRoleChanged",
+    "OppCreated",
+    "OppSlaBreached",
+    "OppStageChanged",
+    "ScoreReason",
+    "decode",
+    "encode_headers",
+]

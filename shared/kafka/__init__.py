@@ -1,0 +1,1 @@
+"""aiokafka producer, topic admin and the consumer runner."""

@@ -1,0 +1,282 @@
+"""The consumer runner: one consumer group per service, effectively-once handlers.
+
+For each record: decode the CloudEvent, open a unit of work, claim the event in the inbox
+(a duplicate is skipped), run the handler, commit. A failing handler is retried with
+exponential backoff; after `consumer_max_attempts` the record is dead-lettered (a row in
+`dead_letters` plus the record on `<topic>.dlq`, both through the outbox in one transaction)
+and the partition moves on. Offsets are committed only after that transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from opentelemetry import propagate, trace
+from opentelemetry.metrics import Observation
+from opentelemetry.trace import SpanKind
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from shared.events import Envelope, Event, decode
+from shared.events.envelope import MalformedEvent
+from shared.kafka.client import dlq_topic
+from shared.settings import Settings
+from shared.tables import DeadLetterRow
+from shared.telemetry import attributes as attr
+from shared.telemetry import instruments
+from shared.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+tracer = trace.get_tracer(__name__)
+
+Handler = Callable[[Any, Envelope, UnitOfWork], Awaitable[None]]
+UowFactory = Callable[[], UnitOfWork]
+# Errors no retry can fix: dead-letter at once.
+PERMANENT_ERRORS = (MalformedEvent, ValidationError)
+# The database or network is away: wait for it, however long, and dead-letter nothing.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+MAX_TRANSIENT_BACKOFF = 10.0
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        group: str,
+        handlers: dict[str, Handler],
+        uow: UowFactory,
+        settings: Settings,
+    ) -> None:
+        self.group = group
+        self._handlers = handlers
+        self._uow = uow
+        self._settings = settings
+        self.topics = sorted(settings.topic(event_type) for event_type in handlers)
+        self._type_of_topic = {settings.topic(t): t for t in handlers}
+        self._consumer: AIOKafkaConsumer | None = None
+        self.lag: dict[TopicPartition, int] = {}
+        self.last_commit = self.last_progress = time.monotonic()
+        instruments.observe(
+            "cascade.consumer.lag", "Records behind the end of each partition.", self._observe_lag
+        )
+        instruments.observe(
+            "cascade.consumer.seconds_since_commit",
+            "Seconds since this consumer group last committed an offset.",
+            self._observe_commit_age,
+            unit="s",
+        )
+
+    async def start(self) -> None:
+        if not self._handlers:
+            return
+        self._consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            group_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=200,
+        )
+        await self._consumer.start()
+        self.last_commit = self.last_progress = time.monotonic()
+
+    async def stop(self) -> None:
+        instruments.forget("cascade.consumer.lag", self._observe_lag)
+        instruments.forget("cascade.consumer.seconds_since_commit", self._observe_commit_age)
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    async def run(self) -> None:
+        if self._consumer is None:
+            return
+        consumer = self._consumer
+        lag_task = asyncio.create_task(self._track_lag(consumer))
+        try:
+            while True:
+                batch = await consumer.getmany(timeout_ms=500)
+                if not batch:
+                    continue
+                done = await asyncio.gather(*[self._process_partition(r) for r in batch.values()])
+                await consumer.commit({tp: last + 1 for tp, last in zip(batch, done, strict=True)})
+                self.last_commit = self.last_progress = time.monotonic()
+        finally:
+            lag_task.cancel()
+
+    async def _process_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
+        for record in records:
+            await self.process(record)
+        return int(records[-1].offset)
+
+    async def process(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        """Handle one record; returns its outcome."""
+        started = time.perf_counter()
+        attempts, transient, outcome, error = 0, 0, "ignored", ""
+        envelope: Envelope | None = None
+        try:
+            envelope = decode(record.headers, record.value or b"")
+            handler = self._handlers.get(envelope.type)
+            if handler is None:
+                return outcome
+            while True:
+                attempts += 1
+                try:
+                    outcome = await self._handle(record, envelope, handler)
+                    break
+                except PERMANENT_ERRORS:
+                    raise
+                except TRANSIENT_ERRORS as exc:
+                    log.warning("consumer.waiting_for_infrastructure", group=self.group, error=repr(exc))
+                    attempts -= 1
+                    transient += 1
+                    delay = self._settings.consumer_backoff_seconds * 2**transient
+                    await asyncio.sleep(min(delay, MAX_TRANSIENT_BACKOFF))
+                    continue
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    log.warning(
+                        "consumer.handler_failed",
+                        group=self.group,
+                        topic=record.topic,
+                        event_id=envelope.id,
+                        attempt=attempts,
+                        error=error,
+                    )
+                    if attempts >= self._settings.consumer_max_attempts:
+                        outcome = await self._dead_letter(record, envelope, error, attempts)
+                        break
+                    await asyncio.sleep(self._settings.consumer_backoff_seconds * 2 ** (attempts - 1))
+        except PERMANENT_ERRORS as exc:
+            outcome = await self._dead_letter(
+                record, envelope, f"{type(exc).__name__}: {exc}", max(attempts, 1)
+            )
+        finally:
+            attributes = {attr.TOPIC: record.topic, attr.OUTCOME: outcome, attr.GROUP: self.group}
+            instruments.events_consumed().add(1, attributes)
+            instruments.handler_duration().record(time.perf_counter() - started, attributes)
+        return outcome
+
+    async def _handle(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, handler: Handler
+    ) -> str:
+        with tracer.start_as_current_span(
+            f"{record.topic} process",
+            context=propagate.extract(envelope.trace),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                attr.MESSAGING_SYSTEM: "kafka",
+                attr.MESSAGING_DESTINATION: record.topic,
+                attr.MESSAGING_OPERATION: "process",
+                attr.MESSAGING_MESSAGE_ID: envelope.id,
+                attr.MESSAGING_CONSUMER_GROUP: self.group,
+                attr.MESSAGING_PARTITION: str(record.partition),
+                attr.MESSAGING_OFFSET: record.offset,
+            },
+        ):
+            payload: Event = envelope.payload()
+            async with self._uow() as uow:
+                if not await uow.claim(self.group, envelope.id):
+                    return "duplicate"
+                await handler(payload, envelope, uow)
+                await uow.commit()
+            return "processed"
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        envelope: Envelope | None,
+        error: str,
+        attempts: int,
+    ) -> str:
+        headers = {name: raw.decode("utf-8", "replace") for name, raw in record.headers}
+        raw = record.value or b""
+        try:
+            payload: dict[str, Any] = json.loads(raw)
+            if not isinstance(payload, dict):
+                payload = {"data": payload}
+        except ValueError:
+            payload = {"raw_base64": base64.b64encode(raw).decode()}
+        event_id = envelope.id if envelope else f"{record.topic}/{record.partition}/{record.offset}"
+        async with self._uow() as uow:
+            if not await uow.claim(self.group, event_id):
+                return "duplicate"
+            uow.session.add(
+                DeadLetterRow(
+                    consumer=self.group,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    event_id=event_id,
+                    event_type=envelope.type if envelope else None,
+                    key=record.key.decode("utf-8", "replace") if record.key else None,
+                    headers=headers,
+                    value=raw.decode("utf-8", "replace"),
+                    error=error,
+                    attempts=attempts,
+                )
+            )
+            uow.add_raw(
+                topic=dlq_topic(record.topic),
+                key=record.key.decode("utf-8", "replace") if record.key else event_id,
+                event_id=f"{self.group}:{event_id}",
+                headers={
+                    **headers,
+                    "x-error": error[:2000],
+                    "x-failed-by": self.group,
+                    "x-attempts": str(attempts),
+                    "x-original-topic": record.topic,
+                    "x-original-partition": str(record.partition),
+                    "x-original-offset": str(record.offset),
+                },
+                payload=payload,
+            )
+            await uow.commit()
+        log.error(
+            "consumer.dead_lettered",
+            group=self.group,
+            topic=record.topic,
+            event_id=event_id,
+            error=error,
+        )
+        return "dead_lettered"
+
+    async def _track_lag(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            try:
+                assigned = list(consumer.assignment())
+                if assigned:
+                    ends = await consumer.end_offsets(assigned)
+                    lag = {}
+                    for tp, end in ends.items():
+                        committed = await consumer.committed(tp)
+                        lag[tp] = max(0, end - (committed or 0))
+                    self.lag = lag
+                    if not any(lag.values()):
+                        self.last_progress = time.monotonic()
+            except (KafkaError, OSError) as exc:
+                log.debug("consumer.lag_unavailable", error=repr(exc))
+            await asyncio.sleep(2.0)
+
+    def stalled(self) -> bool:
+        """True when there is lag but no progress (a commit, or no lag) for the stall window."""
+        waited = time.monotonic() - self.last_progress
+        return sum(self.lag.values()) > 0 and waited > self._settings.consumer_stall_seconds
+
+    def _observe_lag(self) -> list[Observation]:
+        return [
+            Observation(
+                lag,
+                {attr.GROUP: self.group, attr.TOPIC: tp.topic, attr.PARTITION: str(tp.partition)},
+            )
+            for tp, lag in self.lag.items()
+        ]
+
+    def _observe_commit_age(self) -> list[Observation]:
+        return [Observation(time.monotonic() - self.last_commit, {attr.GROUP: self.group})]

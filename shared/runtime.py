@@ -1,0 +1,184 @@
+"""A service process's resources: database, producer, outbox relay, consumer, background jobs.
+
+Kafka is optional at start: the HTTP API and the outbox work while the broker is away, and the
+relay and consumer connect (and reconnect) in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import APIRouter
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.db import create_engine, session_factory
+from shared.kafka.client import create_probe, create_producer, dlq_topic, ensure_topics
+from shared.kafka.consumer import ConsumerRunner, Handler
+from shared.outbox import OutboxRelay
+from shared.settings import Settings
+from shared.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+Job = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What a service hands the platform: its routes, handlers, events and jobs."""
+
+    name: str
+    description: str
+    router: APIRouter
+    produces: tuple[str, ...]
+    handlers: Callable[[Runtime], dict[str, Handler]] = lambda _: {}
+    settings: type[Settings] = Settings
+    jobs: tuple[Job, ...] = ()
+
+
+@dataclass
+class Runtime:
+    definition: ServiceDefinition
+    settings: Settings
+    engine: AsyncEngine = field(init=False)
+    sessions: async_sessionmaker[AsyncSession] = field(init=False)
+    producer: AIOKafkaProducer | None = None
+    relay: OutboxRelay | None = None
+    consumer: ConsumerRunner | None = None
+    broker_connected: bool = False
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _probe: AIOKafkaConsumer | None = None
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, source=self.name, topic=self.settings.topic)
+
+    async def start(self, *, with_kafka: bool = True) -> None:
+        self.engine = create_engine(self.settings, self.name)
+        SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine)
+        self.sessions = session_factory(self.engine)
+        if with_kafka:
+            self._tasks.append(asyncio.create_task(self._kafka(), name=f"{self.name}-kafka"))
+        for job in self.definition.jobs:
+            self._tasks.append(asyncio.create_task(self._forever(job.__name__, partial(job, self))))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self._close_kafka()
+        await self.engine.dispose()
+
+    async def _kafka(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self._connect()
+                delay = 0.5
+                assert self.relay is not None
+                work = [self._forever("outbox-relay", self.relay.run)]
+                if self.consumer is not None:
+                    work.append(self._forever("consumer", self.consumer.run))
+                await asyncio.gather(*work)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("kafka.unavailable", service=self.name, error=repr(exc), retry_in=delay)
+                await self._close_kafka()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _connect(self) -> None:
+        handlers = self.definition.handlers(self)
+        topics = [self.settings.topic(t) for t in self.definition.produces]
+        consumed = [self.settings.topic(t) for t in handlers]
+        await ensure_topics(self.settings, topics + consumed + [dlq_topic(t) for t in consumed])
+        self.producer = create_producer(self.settings)
+        await self.producer.start()
+        self._probe = create_probe(self.settings)
+        await self._probe.start()
+        self.relay = OutboxRelay(
+            schema=self.name,
+            sessions=self.sessions,
+            producer=self.producer,
+            probe=self._probe,
+            settings=self.settings,
+        )
+        if handlers:
+            self.consumer = ConsumerRunner(
+                group=f"cascade-{self.name}",
+                handlers=handlers,
+                uow=self.uow,
+                settings=self.settings,
+            )
+            await self.consumer.start()
+        self.broker_connected = True
+        log.info("kafka.connected", service=self.name, consumes=consumed)
+
+    async def _close_kafka(self) -> None:
+        self.broker_connected = False
+        if self.relay is not None:
+            self.relay.close()
+        for client in (self.consumer, self.producer, self._probe):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
+        self.consumer, self.producer, self._probe, self.relay = None, None, None, None
+
+    async def _forever(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work`; log and restart it if it fails for an unexpected reason."""
+        while True:
+            try:
+                await work()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("task.crashed", service=self.name, task=name)
+                await asyncio.sleep(1.0)
+
+    async def readiness(self) -> dict[str, dict[str, Any]]:
+        checks: dict[str, dict[str, Any]] = {}
+        try:
+            async with self.sessions() as session:
+                await asyncio.wait_for(session.execute(text("SELECT 1")), 3.0)
+            checks["database"] = {"ok": True}
+        except Exception as exc:
+            checks["database"] = {"ok": False, "error": repr(exc)}
+        checks["broker"] = {"ok": self.broker_connected}
+        relay = self.relay
+        if relay is None:
+            checks["relay"] = {"ok": False, "error": "not connected to the broker"}
+        else:
+            idle = time.monotonic() - relay.last_success
+            checks["relay"] = {"ok": idle < 30, "seconds_since_success": round(idle, 1)}
+            if relay.last_error:
+                checks["relay"]["error"] = relay.last_error
+        if self.consumer is not None:
+            lag = sum(self.consumer.lag.values())
+            stalled = self.consumer.stalled()
+            checks["consumer"] = {
+                "ok": not stalled,
+                "group": self.consumer.group,
+                "lag": lag,
+                "seconds_since_commit": round(time.monotonic() - self.consumer.last_commit, 1),
+            }
+            if stalled:
+                checks["consumer"]["error"] = "lag is growing and no offset has been committed"
+        return checks

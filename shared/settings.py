@@ -1,0 +1,79 @@
+"""Typed settings read from environment variables (and `.env`).
+
+`Settings` holds what every service needs; each service extends it with its own knobs in
+`services/<name>/settings.py`. `cascade settings` prints every variable of every service.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "api-key", ""}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/cascade",
+        description="PostgreSQL URL; each service uses its own schema in it.",
+    )
+    database_pool_size: int = Field(10, description="Connections per service process.")
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated."
+    )
+    kafka_topic_prefix: str = Field(
+        "", description="Prefix for every topic name (to share one cluster between stacks)."
+    )
+    kafka_idempotent_producer: bool = Field(
+        False, description="Enable the idempotent producer (Apache Kafka; Tansu lacks it)."
+    )
+    kafka_topic_partitions: int = Field(6, description="Partitions of topics Cascade creates.")
+    kafka_replication_factor: int = Field(1, description="Replication of topics Cascade creates.")
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Bearer keys accepted on /v1 (JSON list or CSV)."
+    )
+    consumer_max_attempts: int = Field(
+        5, description="Attempts of a failing handler before the event is dead-lettered."
+    )
+    consumer_backoff_seconds: float = Field(0.2, description="First retry delay; doubles each attempt.")
+    consumer_stall_seconds: float = Field(
+        60.0, description="/readyz fails when a consumer with lag has not committed for this long."
+    )
+    outbox_batch_size: int = Field(200, description="Rows the relay publishes per batch.")
+    outbox_poll_seconds: float = Field(0.05, description="Relay idle poll interval.")
+    outbox_retention_hours: float = Field(
+        72.0, description="Published outbox rows are kept this long for broker-loss replay."
+    )
+    outbox_check_seconds: float = Field(
+        5.0, description="How often the relay checks the broker still holds what it published."
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP endpoint; traces and metrics are exported when set."
+    )
+    log_level: str = Field("INFO", description="Log level.")
+    log_json: bool = Field(False, description="Log as JSON lines instead of console text.")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _refuse_placeholders(cls, keys: list[str]) -> list[str]:
+        weak = [key for key in keys if key.lower() in PLACEHOLDER_KEYS or len(key) < 16]
+        if weak:
+            raise ValueError("API keys must be at least 16 characters and not a placeholder")
+        return keys
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"

@@ -1,0 +1,1 @@
+"""OpenTelemetry wiring: providers, instruments and attribute names declared once."""

@@ -1,0 +1,16 @@
+"""Attribute names Cascade puts on spans and metrics (messaging semantic conventions first)."""
+
+MESSAGING_SYSTEM = "messaging.system"
+MESSAGING_DESTINATION = "messaging.destination.name"
+MESSAGING_OPERATION = "messaging.operation.type"
+MESSAGING_MESSAGE_ID = "messaging.message.id"
+MESSAGING_CONSUMER_GROUP = "messaging.consumer.group.name"
+MESSAGING_PARTITION = "messaging.destination.partition.id"
+MESSAGING_OFFSET = "messaging.kafka.offset"
+MESSAGING_KEY = "messaging.kafka.message.key"
+
+TOPIC = "topic"
+PARTITION = "partition"
+GROUP = "group"
+OUTCOME = "outcome"
+SERVICE = "service"

@@ -1,0 +1,96 @@
+"""The unit of work: one transaction for a change, its outbox events and its inbox row."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from opentelemetry import propagate
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from shared.events import Envelope, Event, encode_headers
+from shared.tables import InboxRow, OutboxRow
+
+
+class UnitOfWork:
+    """`async with uow:` opens the transaction; it rolls back unless `commit()` was called."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        source: str,
+        topic: Callable[[str], str],
+    ) -> None:
+        self._sessions = sessions
+        self._source = source
+        self._topic = topic
+        self.emitted: list[Envelope] = []
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self.emitted = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        """Record `event_id` as processed by `consumer`; False when it already was."""
+        stmt = (
+            insert(InboxRow)
+            .values(consumer=consumer, event_id=event_id)
+            .on_conflict_do_nothing()
+            .returning(col(InboxRow.event_id))
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    def emit(self, event: Event, *, aggregate_version: int | None = None) -> Envelope:
+        """Queue `event` in the outbox with the current trace context."""
+        trace: dict[str, str] = {}
+        propagate.inject(trace)
+        envelope = Envelope(
+            id=str(uuid.uuid4()),
+            source=f"cascade/{self._source}",
+            type=event.TYPE,
+            subject=event.key(),
+            time=datetime.now(UTC),
+            data=event.model_dump(mode="json"),
+            dataschema=event.dataschema(),
+            aggregate_version=aggregate_version,
+            trace=trace,
+        )
+        self.add_raw(
+            topic=self._topic(event.TYPE),
+            key=envelope.subject,
+            event_id=envelope.id,
+            headers={k: v.decode() for k, v in encode_headers(envelope)},
+            payload=envelope.data,
+        )
+        self.emitted.append(envelope)
+        return envelope
+
+    def add_raw(
+        self,
+        *,
+        topic: str,
+        key: str,
+        event_id: str,
+        headers: dict[str, str],
+        payload: dict[str, object],
+    ) -> None:
+        self.session.add(OutboxRow(event_id=event_id, topic=topic, key=key, headers=headers, payload=payload))
