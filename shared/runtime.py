@@ -122,7 +122,7 @@ class Runtime:
         )
         if handlers:
             self.consumer = ConsumerRunner(
-                group=f"cascade-{self.name}",
+                group=self.settings.topic(f"cascade-{self.name}"),
                 handlers=handlers,
                 uow=self.uow,
                 settings=self.settings,

@@ -264,6 +264,10 @@ class ConsumerRunner:
                 log.debug("consumer.lag_unavailable", error=repr(exc))
             await asyncio.sleep(2.0)
 
+    def assigned(self) -> bool:
+        """True once the group has given this consumer its partitions."""
+        return self._consumer is not None and bool(self._consumer.assignment())
+
     def stalled(self) -> bool:
         """True when there is lag but no progress (a commit, or no lag) for the stall window."""
         waited = time.monotonic() - self.last_progress

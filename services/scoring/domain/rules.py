@@ -24,7 +24,7 @@ _SENIORITY = (
     (re.compile(r"\b(manager|lead)\b"), "title_manager", 10.0),
 )
 _NOT_A_BUYER = re.compile(r"\b(student|intern|job seeker|looking for work|unemployed)\b")
-_HIGH_INTENT_URL = re.compile(r"/(pricing|demo|contact-sales|quote)\b")
+_HIGH_INTENT_URL = re.compile(r"/(pricing|demo|contact-sales|quote)/?([?#]|$)")
 
 BEHAVIOUR_POINTS = {
     "form_submit": 15.0,

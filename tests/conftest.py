@@ -1,0 +1,81 @@
+"""Fixtures: a real PostgreSQL, a real broker, migrated databases and running services."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from deploy import services
+from deploy.cli import migrate_all
+from shared.settings import Settings
+from tests.support.infra import Broker, PostgresServer
+
+API_KEY = "test-key-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[Broker]:
+    shared_broker = Broker(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")).start()
+    yield shared_broker
+    shared_broker.stop()
+
+
+@pytest.fixture
+def own_broker() -> Iterator[Broker]:
+    """A broker this test alone uses (to kill and restart it)."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        pytest.skip("needs a broker process it can restart; KAFKA_BOOTSTRAP_SERVERS names one")
+    private = Broker().start()
+    yield private
+    private.stop()
+
+
+async def _migrated(postgres: PostgresServer) -> str:
+    url = await postgres.new_database()
+    await migrate_all(Settings(database_url=url), list(services.PORTS))
+    return url
+
+
+@pytest.fixture(scope="session")
+async def database_url(postgres: PostgresServer) -> AsyncIterator[str]:
+    """One migrated database for the session; tests keep apart by unique data and topics."""
+    url = await _migrated(postgres)
+    yield url
+    await postgres.drop(url)
+
+
+@pytest.fixture
+async def fresh_database_url(postgres: PostgresServer) -> AsyncIterator[str]:
+    """A migrated database this test alone uses (for exact counts)."""
+    url = await _migrated(postgres)
+    yield url
+    await postgres.drop(url)
+
+
+def make_settings(database_url: str, bootstrap: str, **overrides: Any) -> dict[str, Any]:
+    """Settings for one test: its own topic namespace, fast retries and checks."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka_bootstrap_servers": bootstrap,
+        "kafka_topic_prefix": f"t{uuid.uuid4().hex[:10]}.",
+        "kafka_topic_partitions": 3,
+        "api_keys": [API_KEY],
+        "consumer_backoff_seconds": 0.01,
+        "outbox_check_seconds": 0.5,
+        "outbox_poll_seconds": 0.02,
+        "database_pool_size": 5,
+    }
+    values.update(overrides)
+    return values

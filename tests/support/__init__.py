@@ -1,0 +1,1 @@
+"""Real infrastructure for tests: a PostgreSQL server and a Kafka-protocol broker process."""
