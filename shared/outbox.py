@@ -140,7 +140,9 @@ class OutboxRelay:
             sent: asyncio.Future[RecordMetadata] = await self._producer.send(
                 row.topic,
                 key=row.key.encode(),
-                value=json.dumps(row.payload, separators=(",", ":")).encode(),
+                value=row.value
+                if row.value is not None
+                else json.dumps(row.payload, separators=(",", ":")).encode(),
                 headers=[(k, v.encode()) for k, v in headers.items()],
             )
             return sent

@@ -34,6 +34,8 @@ class OutboxRow(PlatformTable, table=True):
     key: str
     headers: dict[str, str] = Field(sa_column=sa.Column(JSONB, nullable=False))
     payload: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    # Sent verbatim instead of `payload` when set (dead letters keep the bytes they received).
+    value: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(server_default=sa.func.now()))
     published_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     partition: int | None = None
@@ -62,7 +64,7 @@ class DeadLetterRow(PlatformTable, table=True):
     event_type: str | None = None
     key: str | None = None
     headers: dict[str, str] = Field(sa_column=sa.Column(JSONB, nullable=False))
-    value: str
+    value: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
     error: str
     attempts: int
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(server_default=sa.func.now()))

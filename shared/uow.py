@@ -91,6 +91,12 @@ class UnitOfWork:
         key: str,
         event_id: str,
         headers: dict[str, str],
-        payload: dict[str, object],
+        payload: dict[str, object] | None = None,
+        value: bytes | None = None,
     ) -> None:
-        self.session.add(OutboxRow(event_id=event_id, topic=topic, key=key, headers=headers, payload=payload))
+        """Queue a record: JSON `payload`, or `value` sent byte for byte."""
+        self.session.add(
+            OutboxRow(
+                event_id=event_id, topic=topic, key=key, headers=headers, payload=payload or {}, value=value
+            )
+        )

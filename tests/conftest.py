@@ -8,14 +8,29 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from deploy import services
 from deploy.cli import migrate_all
 from shared.settings import Settings
+from shared.telemetry.setup import setup_telemetry
 from tests.support.infra import Broker, PostgresServer
 
 API_KEY = "test-key-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
+# Every span of the session, for assertions on traces.
+SPANS = InMemorySpanExporter()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def telemetry() -> None:
+    """The services' own providers, except that spans go to memory instead of OTLP."""
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(SPANS))
+    trace.set_tracer_provider(provider)
+    setup_telemetry("tests", Settings())
 
 
 @pytest.fixture(scope="session")

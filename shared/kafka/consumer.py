@@ -10,8 +10,6 @@ and the partition moves on. Offsets are committed only after that transaction.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -104,16 +102,33 @@ class ConsumerRunner:
                 batch = await consumer.getmany(timeout_ms=500)
                 if not batch:
                     continue
-                done = await asyncio.gather(*[self._process_partition(r) for r in batch.values()])
-                await consumer.commit({tp: last + 1 for tp, last in zip(batch, done, strict=True)})
-                self.last_commit = self.last_progress = time.monotonic()
+                done = await asyncio.gather(*[self._process_partition(tp, rs) for tp, rs in batch.items()])
+                offsets = {tp: last + 1 for tp, last in zip(batch, done, strict=True) if last is not None}
+                if offsets:
+                    await consumer.commit(offsets)
+                    self.last_commit = self.last_progress = time.monotonic()
         finally:
             lag_task.cancel()
 
-    async def _process_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> int:
+    async def _process_partition(
+        self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> int | None:
+        """Process in order; returns the last offset done. A record that could not even be
+        dead-lettered is fetched again later: the partition is rewound to it, never skipped."""
+        last = None
         for record in records:
-            await self.process(record)
-        return int(records[-1].offset)
+            try:
+                await self.process(record)
+            except Exception:
+                log.exception(
+                    "consumer.record_failed", group=self.group, topic=tp.topic, offset=record.offset
+                )
+                assert self._consumer is not None
+                self._consumer.seek(tp, record.offset)
+                await asyncio.sleep(1.0)
+                break
+            last = int(record.offset)
+        return last
 
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> str:
         """Handle one record; returns its outcome."""
@@ -195,15 +210,11 @@ class ConsumerRunner:
         error: str,
         attempts: int,
     ) -> str:
-        headers = {name: raw.decode("utf-8", "replace") for name, raw in record.headers}
-        raw = record.value or b""
-        try:
-            payload: dict[str, Any] = json.loads(raw)
-            if not isinstance(payload, dict):
-                payload = {"data": payload}
-        except ValueError:
-            payload = {"raw_base64": base64.b64encode(raw).decode()}
+        """Keep the record (a `dead_letters` row) and queue it, as received, on `<topic>.dlq`."""
+        headers = {name: _text(raw) for name, raw in record.headers}
+        key = _text(record.key) if record.key else None
         event_id = envelope.id if envelope else f"{record.topic}/{record.partition}/{record.offset}"
+        error = _text(error.encode())[:2000]
         async with self._uow() as uow:
             if not await uow.claim(self.group, event_id):
                 return "duplicate"
@@ -215,35 +226,31 @@ class ConsumerRunner:
                     offset=record.offset,
                     event_id=event_id,
                     event_type=envelope.type if envelope else None,
-                    key=record.key.decode("utf-8", "replace") if record.key else None,
+                    key=key,
                     headers=headers,
-                    value=raw.decode("utf-8", "replace"),
+                    value=record.value or b"",
                     error=error,
                     attempts=attempts,
                 )
             )
             uow.add_raw(
                 topic=dlq_topic(record.topic),
-                key=record.key.decode("utf-8", "replace") if record.key else event_id,
+                key=key or event_id,
                 event_id=f"{self.group}:{event_id}",
                 headers={
                     **headers,
-                    "x-error": error[:2000],
+                    "x-error": error,
                     "x-failed-by": self.group,
                     "x-attempts": str(attempts),
                     "x-original-topic": record.topic,
                     "x-original-partition": str(record.partition),
                     "x-original-offset": str(record.offset),
                 },
-                payload=payload,
+                value=record.value or b"",
             )
             await uow.commit()
         log.error(
-            "consumer.dead_lettered",
-            group=self.group,
-            topic=record.topic,
-            event_id=event_id,
-            error=error,
+            "consumer.dead_lettered", group=self.group, topic=record.topic, event_id=event_id, error=error
         )
         return "dead_lettered"
 
@@ -284,3 +291,8 @@ class ConsumerRunner:
 
     def _observe_commit_age(self) -> list[Observation]:
         return [Observation(time.monotonic() - self.last_commit, {attr.GROUP: self.group})]
+
+
+def _text(raw: bytes) -> str:
+    """Bytes as text PostgreSQL can store (JSONB and TEXT refuse NUL)."""
+    return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
