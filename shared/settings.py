@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     )
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP endpoint; traces and metrics are exported when set."
+    )
+    otel_metrics_exporter: Literal["otlp", "none"] = Field(
+        "otlp", description="`none` keeps metrics on /metrics only (Prometheus scrapes them)."
     )
     log_level: str = Field("INFO", description="Log level.")
     log_json: bool = Field(False, description="Log as JSON lines instead of console text.")

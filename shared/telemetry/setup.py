@@ -27,7 +27,7 @@ def setup_telemetry(service: str, settings: Settings) -> None:
         trace.set_tracer_provider(tracer_provider)
     if not isinstance(metrics.get_meter_provider(), MeterProvider):
         readers: list[MetricReader] = [PrometheusMetricReader()]
-        if settings.otel_exporter_otlp_endpoint:
+        if settings.otel_exporter_otlp_endpoint and settings.otel_metrics_exporter == "otlp":
             from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
             readers.append(

@@ -20,7 +20,7 @@ class ServiceProcesses:
         self.ports = {name: free_port() for name in names}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.logs = {
-            name: tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
+            name: tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)  # noqa: SIM115
             for name in names
         }
         self.headers = {"Authorization": f"Bearer {settings['api_keys'][0]}"}
