@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from functools import partial
 from pathlib import Path
@@ -37,6 +38,16 @@ def run_stack(state: Path) -> None:
         for name, service_port in services.PORTS.items():
             argv = ["-m", "deploy.cli", "serve", name, "--port", str(service_port)]
             children.append(python_child(name, argv, env, logs / f"{name}.log"))
+        (state / "stack.json").write_text(
+            json.dumps(
+                {
+                    "kafka_bootstrap_servers": env["KAFKA_BOOTSTRAP_SERVERS"],
+                    "database_url": env["DATABASE_URL"],
+                    "ports": services.PORTS,
+                },
+                indent=2,
+            )
+        )
         print(_banner(state, key))
         Supervisor(children).run()
     finally:

@@ -52,7 +52,7 @@ def create_engine(settings: Settings, schema: str) -> AsyncEngine:
         async_url(settings.database_url),
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         connect_args={
             "server_settings": {
                 "search_path": f"{schema},public",

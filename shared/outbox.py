@@ -10,6 +10,7 @@ they are queued again, and consumers' inboxes make the replay harmless.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import zlib
@@ -45,12 +46,15 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         probe: AIOKafkaConsumer,
         settings: Settings,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self.schema = schema
         self._sessions = sessions
         self._producer = producer
         self._probe = probe
         self._settings = settings
+        # Set by this process's commits that queued events; other writers are polled for.
+        self.wake = wake or asyncio.Event()
         self._lock_id = zlib.crc32(f"cascade-outbox-{schema}".encode())
         self.last_success = time.monotonic()
         self.last_error: str | None = None
@@ -92,7 +96,9 @@ class OutboxRelay:
                 published = 0
                 await asyncio.sleep(1.0)
             if not published:
-                await asyncio.sleep(self._settings.outbox_poll_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), self._settings.outbox_poll_seconds)
+                self.wake.clear()
 
     async def publish_batch(self) -> int:
         async with self._sessions() as session, session.begin():

@@ -56,6 +56,7 @@ class Runtime:
     relay: OutboxRelay | None = None
     consumer: ConsumerRunner | None = None
     broker_connected: bool = False
+    outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _probe: AIOKafkaConsumer | None = None
 
@@ -64,7 +65,9 @@ class Runtime:
         return self.definition.name
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, source=self.name, topic=self.settings.topic)
+        return UnitOfWork(
+            self.sessions, source=self.name, topic=self.settings.topic, on_commit=self.outbox_ready.set
+        )
 
     async def start(self, *, with_kafka: bool = True) -> None:
         self.engine = create_engine(self.settings, self.name)
@@ -119,6 +122,7 @@ class Runtime:
             producer=self.producer,
             probe=self._probe,
             settings=self.settings,
+            wake=self.outbox_ready,
         )
         if handlers:
             self.consumer = ConsumerRunner(

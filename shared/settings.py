@@ -45,7 +45,10 @@ class Settings(BaseSettings):
         60.0, description="/readyz fails when a consumer with lag has not committed for this long."
     )
     outbox_batch_size: int = Field(200, description="Rows the relay publishes per batch.")
-    outbox_poll_seconds: float = Field(0.05, description="Relay idle poll interval.")
+    outbox_poll_seconds: float = Field(
+        0.5,
+        description="Relay poll interval when idle; a commit in the same process wakes it at once.",
+    )
     outbox_retention_hours: float = Field(
         72.0, description="Published outbox rows are kept this long for broker-loss replay."
     )

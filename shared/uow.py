@@ -26,8 +26,11 @@ class UnitOfWork:
         *,
         source: str,
         topic: Callable[[str], str],
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
+        self._on_commit = on_commit
+        self._queued = False
         self._source = source
         self._topic = topic
         self.emitted: list[Envelope] = []
@@ -35,6 +38,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self.emitted = []
+        self._queued = False
         return self
 
     async def __aexit__(
@@ -48,6 +52,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        if self._queued and self._on_commit is not None:
+            self._on_commit()
 
     async def claim(self, consumer: str, event_id: str) -> bool:
         """Record `event_id` as processed by `consumer`; False when it already was."""
@@ -95,6 +101,7 @@ class UnitOfWork:
         value: bytes | None = None,
     ) -> None:
         """Queue a record: JSON `payload`, or `value` sent byte for byte."""
+        self._queued = True
         self.session.add(
             OutboxRow(
                 event_id=event_id, topic=topic, key=key, headers=headers, payload=payload or {}, value=value

@@ -61,6 +61,7 @@ class ConsumerRunner:
         self._type_of_topic = {settings.topic(t): t for t in handlers}
         self._consumer: AIOKafkaConsumer | None = None
         self.lag: dict[TopicPartition, int] = {}
+        self._committed: dict[TopicPartition, int] = {}
         self.last_commit = self.last_progress = time.monotonic()
         instruments.observe(
             "cascade.consumer.lag", "Records behind the end of each partition.", self._observe_lag
@@ -106,6 +107,7 @@ class ConsumerRunner:
                 offsets = {tp: last + 1 for tp, last in zip(batch, done, strict=True) if last is not None}
                 if offsets:
                     await consumer.commit(offsets)
+                    self._committed.update(offsets)
                     self.last_commit = self.last_progress = time.monotonic()
         finally:
             lag_task.cancel()
@@ -255,17 +257,17 @@ class ConsumerRunner:
         return "dead_lettered"
 
     async def _track_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Lag = end offset - committed offset, per assigned partition, every 2 s."""
         while True:
             try:
                 assigned = list(consumer.assignment())
                 if assigned:
                     ends = await consumer.end_offsets(assigned)
-                    lag = {}
-                    for tp, end in ends.items():
-                        committed = await consumer.committed(tp)
-                        lag[tp] = max(0, end - (committed or 0))
-                    self.lag = lag
-                    if not any(lag.values()):
+                    for tp in assigned:
+                        if tp not in self._committed:  # asked of the group once per partition
+                            self._committed[tp] = await consumer.committed(tp) or 0
+                    self.lag = {tp: max(0, end - self._committed[tp]) for tp, end in ends.items()}
+                    if not any(self.lag.values()):
                         self.last_progress = time.monotonic()
             except (KafkaError, OSError) as exc:
                 log.debug("consumer.lag_unavailable", error=repr(exc))

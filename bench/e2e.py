@@ -1,0 +1,186 @@
+"""End-to-end benchmark of the embedded stack.
+
+Two runs of N leads, each lead from its own company (so each founds an account and an
+Acquisition opp): a burst from C concurrent clients gives the leads/s ingest accepts; a paced
+run at R leads/s gives p50/p99 from `POST /v1/leads` to `lead.converted` and to `opp.created`,
+as a client consumer of those topics sees them. Prints one line.
+
+    python bench/e2e.py --start            # starts `cascade up` in a temporary state dir
+    python bench/e2e.py --state-dir .cascade  # against a running `make run`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def wait_ready(ports: dict[str, int], deadline: float) -> None:
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                codes = [
+                    (await client.get(f"http://127.0.0.1:{p}/readyz")).status_code for p in ports.values()
+                ]
+                if all(code == 200 for code in codes):
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.5)
+    raise SystemExit("the stack did not become ready")
+
+
+class Watcher:
+    """Times every `lead.converted` and `opp.created` as a client consumer receives it."""
+
+    def __init__(self, bootstrap: str, prefix: str) -> None:
+        self.converted_at: dict[str, float] = {}
+        self.account_of: dict[str, str] = {}
+        self.opp_at: dict[str, float] = {}
+        self._consumer = AIOKafkaConsumer(
+            f"{prefix}lead.converted",
+            f"{prefix}opp.created",
+            bootstrap_servers=bootstrap,
+            group_id=f"bench-{uuid.uuid4().hex}",
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+        )
+
+    async def run(self) -> None:
+        await self._consumer.start()
+        try:
+            while True:
+                batch = await self._consumer.getmany(timeout_ms=200)
+                now = time.perf_counter()
+                for record in (r for records in batch.values() for r in records):
+                    data = json.loads(record.value)
+                    if record.topic.endswith("lead.converted"):
+                        self.converted_at.setdefault(data["lead_id"], now)
+                        self.account_of[data["lead_id"]] = data["account_id"]
+                    else:
+                        self.opp_at.setdefault(data["account_id"], now)
+        finally:
+            await self._consumer.stop()
+
+    def done(self, leads: Iterable[str]) -> bool:
+        return all(self.account_of.get(lead) in self.opp_at for lead in leads)
+
+    def latencies(self, sent: dict[str, float]) -> tuple[list[float], list[float]]:
+        converted = [(self.converted_at[lead] - t) * 1000 for lead, t in sent.items()]
+        opened = [(self.opp_at[self.account_of[lead]] - t) * 1000 for lead, t in sent.items()]
+        return converted, opened
+
+
+async def post_leads(
+    url: str, key: str, count: int, concurrency: int, rate: float | None, sent: dict[str, float]
+) -> float:
+    """POST `count` leads, each from its own company; returns the accepted leads/s."""
+    run_id = uuid.uuid4().hex[:8]
+    numbers = iter(range(count))
+    began = time.perf_counter()
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        for n in numbers:
+            if rate:  # open loop: lead n leaves at its slot, whatever the previous answers took
+                await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
+            body = {
+                "email": f"buyer{n}@bench{run_id}-{n}.example",
+                "company": f"Bench {run_id} {n}",
+                "title": "Director of Operations",
+                "employees": 250,
+            }
+            started = time.perf_counter()
+            response = await client.post(url, json=body)
+            response.raise_for_status()
+            sent[response.json()["lead_id"]] = started
+
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=60) as client:
+        await asyncio.gather(*[client_loop(client) for _ in range(concurrency)])
+    return count / (time.perf_counter() - began)
+
+
+async def run(state: Path, leads: int, concurrency: int, rate: float) -> str:
+    stack = json.loads((state / "stack.json").read_text())
+    key = (state / "api-key").read_text().strip()
+    await wait_ready(stack["ports"], time.monotonic() + 120)
+    url = f"http://127.0.0.1:{stack['ports']['ingest']}/v1/leads"
+    prefix = os.environ.get("KAFKA_TOPIC_PREFIX", "")
+    # Burst: how fast ingest accepts (and durably stores) leads.
+    burst = await post_leads(url, key, leads, concurrency, None, {})
+    await asyncio.sleep(leads / 20)  # let the pipeline drain the burst before timing latency
+    # Paced: latency through the pipeline at a rate it can sustain.
+    watcher = Watcher(stack["kafka_bootstrap_servers"], prefix)
+    watching = asyncio.create_task(watcher.run())
+    await asyncio.sleep(3)  # let the watcher join its group before the first lead
+    sent: dict[str, float] = {}
+    await post_leads(url, key, leads, concurrency, rate, sent)
+    deadline = time.monotonic() + 600
+    while not watcher.done(sent) and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    watching.cancel()
+    if not watcher.done(sent):
+        raise SystemExit("not every lead reached opp.created within 10 minutes")
+    converted, opened = watcher.latencies(sent)
+
+    def summary(values: list[float]) -> str:
+        return f"p50 {statistics.median(values):.0f} ms p99 {percentile(values, 0.99):.0f} ms"
+
+    return (
+        f"e2e: {leads} leads; burst of {concurrency} clients: {burst:.0f} leads/s accepted; "
+        f"paced at {rate:g} leads/s: POST->lead.converted {summary(converted)}, "
+        f"POST->opp.created {summary(opened)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--leads", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=10.0, help="leads/s of the paced (latency) run")
+    parser.add_argument("--state-dir", type=Path, default=Path(".cascade"))
+    parser.add_argument("--start", action="store_true", help="start `cascade up` in a temporary state dir")
+    args = parser.parse_args()
+    stack = None
+    state = args.state_dir
+    if args.start:
+        state = Path(tempfile.mkdtemp(prefix="cascade-bench-"))
+        stack = subprocess.Popen(
+            [sys.executable, "-m", "deploy.cli", "up", "--state-dir", str(state)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while not (state / "stack.json").exists():
+            if stack.poll() is not None:
+                raise SystemExit("cascade up exited; see its logs under " + str(state / "logs"))
+            time.sleep(0.5)
+    try:
+        print(asyncio.run(run(state, args.leads, args.concurrency, args.rate)))
+    finally:
+        if stack is not None:
+            stack.send_signal(signal.SIGINT)
+            stack.wait(60)
+
+
+if __name__ == "__main__":
+    main()
