@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from shared.kafka.client import end_offsets, ensure_topics
+from shared.kafka.client import Landmark, ensure_topics, lost_topics
 from shared.settings import Settings
 from shared.tables import OutboxRow
 from shared.telemetry import attributes as attr
@@ -154,31 +154,30 @@ class OutboxRelay:
             return sent
 
     async def replay_lost(self) -> int:
-        """Queue again the retained rows of every topic the broker no longer holds."""
+        """Queue again the retained rows of every topic where the broker lost what it acked.
+
+        The oldest retained published row of each partition is the landmark: if the broker
+        no longer holds that very record at its offset, everything after it is suspect too.
+        """
         since = datetime.now(UTC) - timedelta(hours=self._settings.outbox_retention_hours)
         async with self._sessions() as session:
-            published = (
+            oldest = (
                 await session.execute(
                     select(
                         col(OutboxRow.topic),
                         col(OutboxRow.partition),
-                        func.max(col(OutboxRow.offset)),
+                        col(OutboxRow.offset),
+                        col(OutboxRow.headers)["ce_id"].astext,
                     )
                     .where(col(OutboxRow.published_at).is_not(None), col(OutboxRow.created_at) > since)
-                    .group_by(col(OutboxRow.topic), col(OutboxRow.partition))
+                    .order_by(col(OutboxRow.topic), col(OutboxRow.partition), col(OutboxRow.seq))
+                    .distinct(col(OutboxRow.topic), col(OutboxRow.partition))
                 )
             ).all()
-        if not published:
+        landmarks = [Landmark(t, p, o, ce_id) for t, p, o, ce_id in oldest if ce_id and o is not None]
+        if not landmarks:
             return 0
-        offsets, missing = await end_offsets(self._probe, {topic for topic, _, _ in published})
-        lost = set(missing)
-        for topic, partition, highest in published:
-            end = next(
-                (o for tp, o in offsets.items() if tp.topic == topic and tp.partition == partition),
-                None,
-            )
-            if end is not None and highest is not None and end <= highest:
-                lost.add(topic)
+        lost = await lost_topics(self._probe, landmarks)
         if not lost:
             return 0
         await ensure_topics(self._settings, sorted(lost))

@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import Observation
 from opentelemetry.trace import SpanKind
@@ -62,6 +62,7 @@ class ConsumerRunner:
         self._consumer: AIOKafkaConsumer | None = None
         self.lag: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}
+        self._rebalances = _Rebalances(self._committed)
         self.last_commit = self.last_progress = time.monotonic()
         instruments.observe(
             "cascade.consumer.lag", "Records behind the end of each partition.", self._observe_lag
@@ -77,13 +78,13 @@ class ConsumerRunner:
         if not self._handlers:
             return
         self._consumer = AIOKafkaConsumer(
-            *self.topics,
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
             group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=200,
         )
+        self._consumer.subscribe(self.topics, listener=self._rebalances)
         await self._consumer.start()
         self.last_commit = self.last_progress = time.monotonic()
 
@@ -103,10 +104,22 @@ class ConsumerRunner:
                 batch = await consumer.getmany(timeout_ms=500)
                 if not batch:
                     continue
+                generation = self._rebalances.generation
                 done = await asyncio.gather(*[self._process_partition(tp, rs) for tp, rs in batch.items()])
                 offsets = {tp: last + 1 for tp, last in zip(batch, done, strict=True) if last is not None}
+                if offsets and generation != self._rebalances.generation:
+                    # Fetched before a rebalance: the offsets may belong to another log (a broker
+                    # that restarted empty counts again from 0). The records come again.
+                    log.warning("consumer.stale_batch_not_committed", group=self.group)
+                    continue
                 if offsets:
-                    await consumer.commit(offsets)
+                    try:
+                        await consumer.commit(offsets)
+                    except CommitFailedError as exc:
+                        # The group moved on (a rebalance, or a broker that forgot it): these
+                        # records come again to whoever owns them now; the inbox absorbs them.
+                        log.warning("consumer.commit_failed", group=self.group, error=repr(exc))
+                        continue
                     self._committed.update(offsets)
                     self.last_commit = self.last_progress = time.monotonic()
         finally:
@@ -293,6 +306,21 @@ class ConsumerRunner:
 
     def _observe_commit_age(self) -> list[Observation]:
         return [Observation(time.monotonic() - self.last_commit, {attr.GROUP: self.group})]
+
+
+class _Rebalances(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Counts assignment changes, so that a batch fetched before one is never committed."""
+
+    def __init__(self, committed: dict[TopicPartition, int]) -> None:
+        self.generation = 0
+        self._committed = committed
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        self.generation += 1
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        self.generation += 1
+        self._committed.clear()
 
 
 def _text(raw: bytes) -> str:

@@ -106,16 +106,18 @@ async def test_200_leads_survive_the_matcher_being_killed_mid_stream(
         stack.start("matcher")
         await post(range(170, LEADS))
 
+    last_report: dict[str, int] = {}
+
     async def settled() -> dict[str, Any] | None:
         report = await conversion_report(fresh_database_url)
+        last_report.update(report)
         done = report["matches"] == LEADS and report["ocrs"] == LEADS and report["scored"] == LEADS
         return report if done else None
 
     try:
         report = await eventually(settled, timeout=180, interval=1.0)
-    except AssertionError:
-        print(stack.log("matcher"))
-        raise
+    except AssertionError as exc:
+        raise AssertionError(f"not settled: {last_report}\nmatcher log:\n{stack.log('matcher')}") from exc
     assert report == {
         "leads": LEADS,
         "matches": LEADS,

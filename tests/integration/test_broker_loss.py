@@ -44,15 +44,21 @@ async def test_every_lead_is_converted_once_after_the_broker_restarts_empty(
         own_broker.restart()
         await post(range(LEADS // 2, LEADS))
 
+        last_report: dict[str, int] = {}
+
         async def settled() -> dict[str, int] | None:
             report = await conversion_report(fresh_database_url)
+            last_report.update(report)
             return (
                 report
                 if report["matches"] == LEADS and report["ocrs"] == LEADS and report["scored"] == LEADS
                 else None
             )
 
-        report = await eventually(settled, timeout=120, interval=0.5)
+        try:
+            report = await eventually(settled, timeout=120, interval=0.5)
+        except AssertionError as exc:
+            raise AssertionError(f"not settled: {last_report}") from exc
     assert report == {
         "leads": LEADS,
         "matches": LEADS,
