@@ -9,12 +9,19 @@ from types import TracebackType
 from typing import Self
 
 from opentelemetry import propagate
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
 from shared.events import Envelope, Event, encode_headers
-from shared.tables import InboxRow, OutboxRow
+from shared.tables import OutboxRow
+
+# Plain SQL on purpose: SQLAlchemy never caches the PostgreSQL `insert ... on conflict`
+# construct, and this runs for every consumed event.
+CLAIM = text(
+    "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id)"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 
 
 class UnitOfWork:
@@ -30,7 +37,6 @@ class UnitOfWork:
     ) -> None:
         self._sessions = sessions
         self._on_commit = on_commit
-        self._queued = False
         self._source = source
         self._topic = topic
         self.emitted: list[Envelope] = []
@@ -38,7 +44,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self.emitted = []
-        self._queued = False
+        self._outbox: list[dict[str, object]] = []
         return self
 
     async def __aexit__(
@@ -51,19 +57,19 @@ class UnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
+        queued = bool(self._outbox)
+        if queued:
+            # One cached, batched Core insert instead of an ORM flush per row.
+            await self.session.execute(insert(OUTBOX), self._outbox)
+            self._outbox = []
         await self.session.commit()
-        if self._queued and self._on_commit is not None:
+        if queued and self._on_commit is not None:
             self._on_commit()
 
     async def claim(self, consumer: str, event_id: str) -> bool:
         """Record `event_id` as processed by `consumer`; False when it already was."""
-        stmt = (
-            insert(InboxRow)
-            .values(consumer=consumer, event_id=event_id)
-            .on_conflict_do_nothing()
-            .returning(col(InboxRow.event_id))
-        )
-        return (await self.session.execute(stmt)).first() is not None
+        claimed = await self.session.execute(CLAIM, {"consumer": consumer, "event_id": event_id})
+        return claimed.first() is not None
 
     def emit(self, event: Event, *, aggregate_version: int | None = None) -> Envelope:
         """Queue `event` in the outbox with the current trace context."""
@@ -101,9 +107,13 @@ class UnitOfWork:
         value: bytes | None = None,
     ) -> None:
         """Queue a record: JSON `payload`, or `value` sent byte for byte."""
-        self._queued = True
-        self.session.add(
-            OutboxRow(
-                event_id=event_id, topic=topic, key=key, headers=headers, payload=payload or {}, value=value
-            )
+        self._outbox.append(
+            {
+                "event_id": event_id,
+                "topic": topic,
+                "key": key,
+                "headers": headers,
+                "payload": payload or {},
+                "value": value,
+            }
         )
