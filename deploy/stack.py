@@ -31,6 +31,7 @@ def run_stack(state: Path) -> None:
     if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
         port = free_port(9092)
         env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
+        env.setdefault("KAFKA_FETCH_MAX_WAIT_MS", "50")  # Tansu does not end a fetch when data arrives
         children.append(Child("broker", partial(start_tansu, port), logs / "broker.log"))
         print(f"broker: Tansu (in memory) on 127.0.0.1:{port}; the outbox replays it after a restart")
     try:

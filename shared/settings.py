@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     kafka_idempotent_producer: bool = Field(
         False, description="Enable the idempotent producer (Apache Kafka; Tansu lacks it)."
     )
+    kafka_fetch_max_wait_ms: int = Field(
+        500,
+        description="How long a consumer's fetch waits for data. Apache Kafka answers as soon as data "
+        "arrives; Tansu waits the full time, so the embedded stack sets 50.",
+    )
     kafka_topic_partitions: int = Field(6, description="Partitions of topics Cascade creates.")
     kafka_replication_factor: int = Field(1, description="Replication of topics Cascade creates.")
     api_keys: Annotated[list[str], NoDecode] = Field(

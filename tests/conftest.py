@@ -86,6 +86,7 @@ def make_settings(database_url: str, bootstrap: str, **overrides: Any) -> dict[s
         "kafka_bootstrap_servers": bootstrap,
         "kafka_topic_prefix": f"t{uuid.uuid4().hex[:10]}.",
         "kafka_topic_partitions": 3,
+        "kafka_fetch_max_wait_ms": 50,
         "api_keys": [API_KEY],
         "consumer_backoff_seconds": 0.01,
         "outbox_check_seconds": 0.5,

@@ -83,6 +83,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=200,
+            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
         )
         self._consumer.subscribe(self.topics, listener=self._rebalances)
         await self._consumer.start()

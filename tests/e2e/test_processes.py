@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_settings
-from tests.support.db import conversion_report
+from tests.support.db import exactly_once, settled_report
 from tests.support.infra import Broker
 from tests.support.processes import ServiceProcesses
 from tests.support.stack import eventually
@@ -106,27 +106,7 @@ async def test_200_leads_survive_the_matcher_being_killed_mid_stream(
         stack.start("matcher")
         await post(range(170, LEADS))
 
-    last_report: dict[str, int] = {}
-
-    async def settled() -> dict[str, Any] | None:
-        report = await conversion_report(fresh_database_url)
-        last_report.update(report)
-        done = report["matches"] == LEADS and report["ocrs"] == LEADS and report["scored"] == LEADS
-        return report if done else None
-
-    try:
-        report = await eventually(settled, timeout=180, interval=1.0)
-    except AssertionError as exc:
-        raise AssertionError(f"not settled: {last_report}\nmatcher log:\n{stack.log('matcher')}") from exc
-    assert report == {
-        "leads": LEADS,
-        "matches": LEADS,
-        "contacts": LEADS,
-        "contact_emails": LEADS,
-        "accounts": DOMAINS,
-        "converted_events_per_lead": 1,
-        "opps": DOMAINS,
-        "opp_accounts": DOMAINS,
-        "ocrs": LEADS,
-        "scored": LEADS,
-    }
+    report = await settled_report(
+        fresh_database_url, LEADS, timeout=180, context=lambda: f"\nmatcher log:\n{stack.log('matcher')}"
+    )
+    assert report == exactly_once(LEADS, DOMAINS)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -44,3 +47,33 @@ async def conversion_report(database_url: str) -> dict[str, Any]:
             database_url, "SELECT count(*) FROM scoring.people WHERE contact_id IS NOT NULL"
         ),
     }
+
+
+def exactly_once(leads: int, companies: int) -> dict[str, int]:
+    """The report of `leads` leads from `companies` companies, each converted exactly once."""
+    return {
+        "leads": leads,
+        "matches": leads,
+        "contacts": leads,
+        "contact_emails": leads,
+        "accounts": companies,
+        "converted_events_per_lead": 1,
+        "opps": companies,
+        "opp_accounts": companies,
+        "ocrs": leads,
+        "scored": leads,
+    }
+
+
+async def settled_report(
+    database_url: str, leads: int, timeout: float, context: Callable[[], str] = str
+) -> dict[str, Any]:
+    """The conversion report once every lead is matched, in a buying group and scored."""
+    deadline = time.monotonic() + timeout
+    while True:
+        report = await conversion_report(database_url)
+        if report["matches"] == report["ocrs"] == report["scored"] == leads:
+            return report
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not settled after {timeout}s: {report}{context()}")
+        await asyncio.sleep(0.5)
