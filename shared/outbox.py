@@ -79,15 +79,13 @@ class OutboxRelay:
         instruments.forget("cascade.outbox.oldest_pending", self._observe_age)
 
     async def run(self) -> None:
-        last_check = 0.0
+        """Publish as rows come; beside it, and never delaying it, check the broker and prune."""
+        await asyncio.gather(self._publish_forever(), self._check_forever())
+
+    async def _publish_forever(self) -> None:
         while True:
             try:
                 published = await self.publish_batch()
-                if time.monotonic() - last_check >= self._settings.outbox_check_seconds:
-                    last_check = time.monotonic()
-                    await self.replay_lost()
-                    await self.prune()
-                    await self._measure()
                 self.last_success = time.monotonic()
                 self.last_error = None
             except (KafkaError, OSError) as exc:
@@ -99,6 +97,16 @@ class OutboxRelay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), self._settings.outbox_poll_seconds)
                 self.wake.clear()
+
+    async def _check_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.outbox_check_seconds)
+            try:
+                await self.replay_lost()
+                await self.prune()
+                await self._measure()
+            except (KafkaError, OSError) as exc:
+                log.warning("outbox.check_failed", schema=self.schema, error=repr(exc))
 
     async def publish_batch(self) -> int:
         async with self._sessions() as session, session.begin():

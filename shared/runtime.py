@@ -1,4 +1,4 @@
-"""A service process's resources: database, producer, outbox relay, consumer, background jobs.
+"""A service process's resources: database, producer, outbox relay and consumer.
 
 Kafka is optional at start: the HTTP API and the outbox work while the broker is away, and the
 relay and consumer connect (and reconnect) in the background.
@@ -11,7 +11,6 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import structlog
@@ -30,12 +29,10 @@ from shared.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
-Job = Callable[["Runtime"], Awaitable[None]]
-
 
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """What a service hands the platform: its routes, handlers, events and jobs."""
+    """What a service hands the platform: its routes, handlers and the events it emits."""
 
     name: str
     description: str
@@ -43,7 +40,6 @@ class ServiceDefinition:
     produces: tuple[str, ...]
     handlers: Callable[[Runtime], dict[str, Handler]] = lambda _: {}
     settings: type[Settings] = Settings
-    jobs: tuple[Job, ...] = ()
 
 
 @dataclass
@@ -75,8 +71,6 @@ class Runtime:
         self.sessions = session_factory(self.engine)
         if with_kafka:
             self._tasks.append(asyncio.create_task(self._kafka(), name=f"{self.name}-kafka"))
-        for job in self.definition.jobs:
-            self._tasks.append(asyncio.create_task(self._forever(job.__name__, partial(job, self))))
 
     async def stop(self) -> None:
         for task in self._tasks:

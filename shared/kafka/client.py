@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.settings import Settings
 
@@ -28,8 +27,12 @@ def create_producer(settings: Settings) -> AIOKafkaProducer:
 
 
 def create_probe(settings: Settings) -> AIOKafkaConsumer:
-    """A group-less consumer used only to read metadata and end offsets."""
-    return AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    """A group-less consumer for metadata, offsets and the outbox relay's landmark records."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )
 
 
 async def ensure_topics(settings: Settings, topics: list[str]) -> None:
@@ -91,16 +94,3 @@ async def lost_topics(probe: AIOKafkaConsumer, landmarks: list[Landmark]) -> set
         if fetched and dict(fetched[0].headers).get("ce_id", b"").decode() != mark.event_id:
             lost.add(tp.topic)
     return lost
-
-
-async def broker_reachable(settings: Settings, wait_seconds: float = 3.0) -> bool:
-    probe = create_probe(settings)
-    try:
-        await asyncio.wait_for(probe.start(), wait_seconds)
-        await asyncio.wait_for(probe.topics(), wait_seconds)
-        return True
-    except (KafkaError, OSError, TimeoutError):
-        return False
-    finally:
-        with contextlib.suppress(Exception):
-            await probe.stop()
