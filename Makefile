@@ -31,7 +31,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/e2e.py
+	$(BIN)/python bench/e2e.py --start
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
