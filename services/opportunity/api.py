@@ -32,8 +32,7 @@ async def list_opportunities(
     ):
         if value is not None:
             query = query.where(col(column) == value)
-    opps = (await uow.session.scalars(query)).all()
-    return [OpportunityOut.model_validate(opp, from_attributes=True) for opp in opps]
+    return await _described(uow, list((await uow.session.scalars(query)).all()))
 
 
 @router.get("/opportunities/{opp_id}")
@@ -42,22 +41,28 @@ async def get_opportunity(opp_id: str, uow: UowDep) -> OpportunityOut:
     opp = await uow.session.get(Opportunity, opp_id)
     if opp is None:
         raise Problem(404, "Not Found", f"No opportunity {opp_id}.")
-    roles = (
-        await uow.session.scalars(
-            select(ContactRole).where(col(ContactRole.opp_id) == opp_id).order_by(col(ContactRole.added_at))
-        )
-    ).all()
-    stamps = (await uow.session.scalars(select(StageStamp).where(col(StageStamp.opp_id) == opp_id))).all()
-    moves = (
-        await uow.session.scalars(
-            select(StageMove).where(col(StageMove.opp_id) == opp_id).order_by(col(StageMove.id))
-        )
-    ).all()
-    out = OpportunityOut.model_validate(opp, from_attributes=True)
-    out.contact_roles = [
-        ContactRoleOut(contact_id=r.contact_id, role=r.role, primary=r.is_primary, added_at=r.added_at)
-        for r in roles
-    ]
-    out.stamps = {s.stage: s.entered_at for s in stamps}
+    [out] = await _described(uow, [opp])
+    moves = await uow.session.scalars(
+        select(StageMove).where(col(StageMove.opp_id) == opp_id).order_by(col(StageMove.id))
+    )
     out.history = [StageMoveOut.model_validate(m, from_attributes=True) for m in moves]
     return out
+
+
+async def _described(uow: UowDep, opps: list[Opportunity]) -> list[OpportunityOut]:
+    """Opps with their buying groups and stage stamps (two queries for any number of opps)."""
+    ids = [opp.opp_id for opp in opps]
+    roles = await uow.session.scalars(
+        select(ContactRole).where(col(ContactRole.opp_id).in_(ids)).order_by(col(ContactRole.added_at))
+    )
+    stamps = await uow.session.scalars(select(StageStamp).where(col(StageStamp.opp_id).in_(ids)))
+    described = {opp.opp_id: OpportunityOut.model_validate(opp, from_attributes=True) for opp in opps}
+    for role in roles:
+        described[role.opp_id].contact_roles.append(
+            ContactRoleOut(
+                contact_id=role.contact_id, role=role.role, primary=role.is_primary, added_at=role.added_at
+            )
+        )
+    for stamp in stamps:
+        described[stamp.opp_id].stamps[stamp.stage] = stamp.entered_at
+    return list(described.values())

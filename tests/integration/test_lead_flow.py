@@ -47,12 +47,14 @@ async def test_a_lead_is_converted_gets_an_opp_with_its_ocr_and_a_score(
             found = (
                 await opportunity.get("/v1/opportunities", params={"account_id": match["account_id"]})
             ).json()
-            return found if found and found[0]["contact_roles"] is not None else []
+            return found if found and found[0]["contact_roles"] else []
 
         opp_list = await eventually(opps)
         assert (
             len(opp_list) == 1 and opp_list[0]["type"] == "acquisition" and opp_list[0]["stage"] == "target"
         )
+        assert [r["contact_id"] for r in opp_list[0]["contact_roles"]] == [match["contact_id"]]
+        assert list(opp_list[0]["stamps"]) == ["target"]
         opp = (await opportunity.get(f"/v1/opportunities/{opp_list[0]['opp_id']}")).json()
         assert [r["contact_id"] for r in opp["contact_roles"]] == [match["contact_id"]]
         assert opp["contact_roles"][0]["primary"] is True
