@@ -57,8 +57,8 @@ async def migrate_all(settings: Settings, names: list[str]) -> None:
     from shared.db import ensure_database
     from shared.migrate import migrate
 
-    await ensure_database(settings.database_url)
     for name in names:
+        await ensure_database(settings.database_url_for(name))
         await migrate(settings, name, services.migrations(name))
         print(f"migrated {name}")
 

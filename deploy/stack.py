@@ -35,6 +35,7 @@ def run_stack(state: Path) -> None:
         children.append(Child("broker", partial(start_tansu, port), logs / "broker.log"))
         print(f"broker: Tansu (in memory) on 127.0.0.1:{port}; the outbox replays it after a restart")
     try:
+        # <SERVICE>_DATABASE_URL, when set, come from the environment as in the services.
         asyncio.run(migrate_all(Settings(database_url=env["DATABASE_URL"]), list(services.PORTS)))
         for name, service_port in services.PORTS.items():
             argv = ["-m", "deploy.cli", "serve", name, "--port", str(service_port)]

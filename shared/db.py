@@ -49,7 +49,7 @@ def database_name(url: str) -> str:
 
 def create_engine(settings: Settings, schema: str) -> AsyncEngine:
     return create_async_engine(
-        async_url(settings.database_url),
+        async_url(settings.database_url_for(schema)),
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_recycle=1800,

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
         "postgresql://postgres@127.0.0.1:5432/cascade",
         description="PostgreSQL URL; each service uses its own schema in it.",
     )
+    ingest_database_url: str | None = Field(None, description="ingest's own database, if not DATABASE_URL.")
+    matcher_database_url: str | None = Field(None, description="matcher's own database, if not DATABASE_URL.")
+    opportunity_database_url: str | None = Field(
+        None, description="opportunity's own database, if not DATABASE_URL."
+    )
+    scoring_database_url: str | None = Field(None, description="scoring's own database, if not DATABASE_URL.")
     database_pool_size: int = Field(10, description="Connections per service process.")
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated."
@@ -85,6 +91,11 @@ class Settings(BaseSettings):
         if weak:
             raise ValueError("API keys must be at least 16 characters and not a placeholder")
         return keys
+
+    def database_url_for(self, service: str) -> str:
+        """`<SERVICE>_DATABASE_URL` when set: no service reads another's tables, so any can move."""
+        own: str | None = getattr(self, f"{service}_database_url", None)
+        return own or self.database_url
 
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"
