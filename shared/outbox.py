@@ -24,6 +24,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.metrics import Observation
 from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -80,7 +81,9 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish as rows come; beside it, and never delaying it, check the broker and prune."""
-        await asyncio.gather(self._publish_forever(), self._check_forever())
+        async with asyncio.TaskGroup() as loops:  # one failing cancels the other
+            loops.create_task(self._publish_forever())
+            loops.create_task(self._check_forever())
 
     async def _publish_forever(self) -> None:
         while True:
@@ -88,7 +91,7 @@ class OutboxRelay:
                 published = await self.publish_batch()
                 self.last_success = time.monotonic()
                 self.last_error = None
-            except (KafkaError, OSError) as exc:
+            except (KafkaError, OSError, SQLAlchemyError) as exc:
                 self.last_error = repr(exc)
                 log.warning("outbox.publish_failed", schema=self.schema, error=repr(exc))
                 published = 0
@@ -105,7 +108,7 @@ class OutboxRelay:
                 await self.replay_lost()
                 await self.prune()
                 await self._measure()
-            except (KafkaError, OSError) as exc:
+            except (KafkaError, OSError, SQLAlchemyError) as exc:
                 log.warning("outbox.check_failed", schema=self.schema, error=repr(exc))
 
     async def publish_batch(self) -> int:

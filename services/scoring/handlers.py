@@ -80,19 +80,28 @@ def _publish(uow: UnitOfWork, person: Person, previous: float | None) -> None:
     )
 
 
-async def on_lead_created(event: LeadCreated, _: Envelope, uow: UnitOfWork) -> None:
+async def on_lead_created(event: LeadCreated, envelope: Envelope, uow: UnitOfWork) -> None:
     person = await _person(uow, event.lead_id)
     previous = person.score if person.version else None
-    person.email, person.title, person.employees = event.email, event.title, event.employees
+    # Topics keep no order between them: an update may have come first; its facts are newer.
+    updated_first = person.lead_version > 1
+    person.lead_version = max(person.lead_version, envelope.aggregate_version or 1)
+    person.email = event.email
+    person.title = person.title if updated_first and person.title else event.title
+    person.employees = person.employees if updated_first and person.employees is not None else event.employees
     person.is_free_mail = event.is_free_mail
     _refit(person)
     _publish(uow, person, previous)
 
 
-async def on_lead_updated(event: LeadUpdated, _: Envelope, uow: UnitOfWork) -> None:
+async def on_lead_updated(event: LeadUpdated, envelope: Envelope, uow: UnitOfWork) -> None:
     if not {"title", "employees"} & event.changed.keys():
         return
     person = await _person(uow, event.lead_id)
+    version = envelope.aggregate_version or person.lead_version + 1
+    if version <= person.lead_version:
+        return  # older than what the score already reflects
+    person.lead_version = version
     previous = person.score if person.version else None
     person.title = event.changed.get("title", person.title)
     person.employees = event.changed.get("employees", person.employees)

@@ -39,6 +39,7 @@ class Person(ScoringTable, table=True):
         default_factory=list, sa_column=sa.Column(JSONB, nullable=False)
     )
     model_version: str
+    lead_version: int = 0  # the lead's aggregate version its facts come from (0: none yet)
     version: int = 0
     updated_at: datetime = Field(
         default_factory=utcnow,

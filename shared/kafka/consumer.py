@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import Observation
 from opentelemetry.trace import SpanKind
@@ -280,11 +280,12 @@ class ConsumerRunner:
                     for tp in assigned:
                         if tp not in self._committed:  # asked of the group once per partition
                             self._committed[tp] = await consumer.committed(tp) or 0
-                    self.lag = {tp: max(0, end - self._committed[tp]) for tp, end in ends.items()}
+                    # A rebalance may clear `_committed` meanwhile: unknown counts as nothing done.
+                    self.lag = {tp: max(0, end - self._committed.get(tp, 0)) for tp, end in ends.items()}
                     if not any(self.lag.values()):
                         self.last_progress = time.monotonic()
-            except (KafkaError, OSError) as exc:
-                log.debug("consumer.lag_unavailable", error=repr(exc))
+            except Exception as exc:
+                log.warning("consumer.lag_unavailable", group=self.group, error=repr(exc))
             await asyncio.sleep(2.0)
 
     def assigned(self) -> bool:

@@ -1,0 +1,61 @@
+"""Topics keep no order between them: a `lead.updated` that overtakes its `lead.created`
+waits for it, and the score ends on the newest facts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+
+from shared.events import Envelope, Event, LeadCreated, LeadUpdated, encode_headers
+from tests.conftest import make_settings
+from tests.support.infra import Broker
+from tests.support.stack import InProcessStack, eventually
+
+
+def envelope(event: Event, version: int) -> Envelope:
+    return Envelope(
+        id=str(uuid.uuid4()),
+        source="test",
+        type=event.TYPE,
+        subject=event.key(),
+        time=datetime.now(UTC),
+        data=event.model_dump(mode="json"),
+        aggregate_version=version,
+    )
+
+
+async def test_an_update_that_overtakes_its_creation_is_applied_after_it(
+    database_url: str, broker: Broker
+) -> None:
+    settings = make_settings(database_url, broker.bootstrap)
+    lead_id, email = str(uuid.uuid4()), f"o-{uuid.uuid4().hex[:8]}@order.example"
+    created = LeadCreated(
+        lead_id=lead_id, source="test", email=email, email_domain="order.example", title="Analyst"
+    )
+    updated = LeadUpdated(lead_id=lead_id, email=email, changed={"title": "Chief Executive Officer"})
+    async with InProcessStack(settings, names=("scoring",)) as stack:
+        await stack.wait_connected()
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+        await producer.start()
+        try:
+            for event, version in ((updated, 2), (created, 1)):
+                record = envelope(event, version)
+                await producer.send_and_wait(
+                    settings["kafka_topic_prefix"] + event.TYPE,
+                    json.dumps(record.data).encode(),
+                    key=lead_id.encode(),
+                    headers=encode_headers(record),
+                )
+        finally:
+            await producer.stop()
+
+        async def final_score() -> dict[str, object] | None:
+            response = await stack.client("scoring").get(f"/v1/scores/{lead_id}")
+            body = response.json() if response.status_code == 200 else None
+            return body if body and any(r["rule"] == "title_c_level" for r in body["reasons"]) else None
+
+        score = await eventually(final_score)
+        assert score["fit"] == 25.0
