@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
 from services.matcher.accounts import account_for_domain, create_account
 from services.matcher.domain.matching import AccountRef, LeadFacts, account_from_lead, decide
-from services.matcher.tables import Account, Contact, Match
+from services.matcher.tables import Account, Contact, EarlyLeadChanges, Match
 from shared.events import Envelope, LeadConverted, LeadCreated, LeadUpdated
 from shared.telemetry import instruments
 from shared.uow import UnitOfWork
 
+PERSON_FIELDS = ("first_name", "last_name", "title")
+
+
+async def _lock_lead(uow: UnitOfWork, lead_id: str) -> None:
+    """Serialise a lead's created/updated handlers, which arrive on different topics."""
+    await uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lead_id))"), {"lead_id": lead_id})
+
 
 async def on_lead_created(event: LeadCreated, _: Envelope, uow: UnitOfWork) -> None:
+    await _lock_lead(uow, event.lead_id)
     if await uow.session.get(Match, event.lead_id) is not None:
         return
+    early = await uow.session.get(EarlyLeadChanges, event.lead_id)
+    if early is not None:  # lead.updated overtook this event: its changes are newer
+        event = event.model_copy(update=early.changes)
+        await uow.session.delete(early)
     lead = LeadFacts(**event.model_dump(include=set(LeadFacts.__dataclass_fields__)))
     decision = decide(
         lead,
@@ -119,6 +131,15 @@ async def _contact_for(uow: UnitOfWork, event: LeadCreated, account_id: str) -> 
 
 async def on_lead_updated(event: LeadUpdated, _: Envelope, uow: UnitOfWork) -> None:
     """Keep the converted contact's name and title in step with the lead."""
-    person = {k: v for k, v in event.changed.items() if k in ("first_name", "last_name", "title")}
-    if person:
-        await uow.session.execute(update(Contact).where(col(Contact.email) == event.email).values(**person))
+    person = {k: v for k, v in event.changed.items() if k in PERSON_FIELDS}
+    if not person:
+        return
+    await _lock_lead(uow, event.lead_id)
+    if await uow.session.get(Match, event.lead_id) is None:
+        stmt = insert(EarlyLeadChanges).values(lead_id=event.lead_id, changes=person)
+        merged = EarlyLeadChanges.__table__.c.changes.op("||")(stmt.excluded.changes)  # type: ignore[attr-defined]
+        await uow.session.execute(
+            stmt.on_conflict_do_update(index_elements=["lead_id"], set_={"changes": merged})
+        )
+        return
+    await uow.session.execute(update(Contact).where(col(Contact.email) == event.email).values(**person))

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -72,3 +72,11 @@ class Match(MatcherTable, table=True):
     explanation: str
     owner: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class EarlyLeadChanges(MatcherTable, table=True):
+    """Person changes of a lead whose `lead.updated` came before its `lead.created`."""
+
+    __tablename__ = "early_lead_changes"
+    lead_id: str = Field(primary_key=True)
+    changes: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.events import Envelope, Event, LeadCreated, LeadUpdated, encode_headers
 from tests.conftest import make_settings
+from tests.support.db import fetch, scalar
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 
@@ -27,6 +28,22 @@ def envelope(event: Event, version: int) -> Envelope:
     )
 
 
+async def publish(broker: Broker, prefix: str, *events: tuple[Event, int]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for event, version in events:
+            record = envelope(event, version)
+            await producer.send_and_wait(
+                prefix + event.TYPE,
+                json.dumps(record.data).encode(),
+                key=event.key().encode(),
+                headers=encode_headers(record),
+            )
+    finally:
+        await producer.stop()
+
+
 async def test_an_update_that_overtakes_its_creation_is_applied_after_it(
     database_url: str, broker: Broker
 ) -> None:
@@ -38,19 +55,7 @@ async def test_an_update_that_overtakes_its_creation_is_applied_after_it(
     updated = LeadUpdated(lead_id=lead_id, email=email, changed={"title": "Chief Executive Officer"})
     async with InProcessStack(settings, names=("scoring",)) as stack:
         await stack.wait_connected()
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
-        await producer.start()
-        try:
-            for event, version in ((updated, 2), (created, 1)):
-                record = envelope(event, version)
-                await producer.send_and_wait(
-                    settings["kafka_topic_prefix"] + event.TYPE,
-                    json.dumps(record.data).encode(),
-                    key=lead_id.encode(),
-                    headers=encode_headers(record),
-                )
-        finally:
-            await producer.stop()
+        await publish(broker, settings["kafka_topic_prefix"], (updated, 2), (created, 1))
 
         async def final_score() -> dict[str, object] | None:
             response = await stack.client("scoring").get(f"/v1/scores/{lead_id}")
@@ -59,3 +64,38 @@ async def test_an_update_that_overtakes_its_creation_is_applied_after_it(
 
         score = await eventually(final_score)
         assert score["fit"] == 25.0
+
+
+async def test_the_matcher_keeps_a_change_that_overtook_the_creation(
+    database_url: str, broker: Broker
+) -> None:
+    settings = make_settings(database_url, broker.bootstrap)
+    lead_id, email = str(uuid.uuid4()), f"m-{uuid.uuid4().hex[:8]}@order-{uuid.uuid4().hex[:6]}.example"
+    created = LeadCreated(
+        lead_id=lead_id,
+        source="test",
+        email=email,
+        email_domain=email.split("@")[1],
+        first_name="Ann",
+        title="Analyst",
+    )
+    updated = LeadUpdated(lead_id=lead_id, email=email, changed={"title": "CFO", "last_name": "Lee"})
+    async with InProcessStack(settings, names=("matcher",)) as stack:
+        await stack.wait_connected()
+        await publish(broker, settings["kafka_topic_prefix"], (updated, 2), (created, 1))
+
+        async def contact() -> list[object]:
+            return await fetch(
+                database_url,
+                "SELECT first_name, last_name, title FROM matcher.contacts WHERE email = $1",
+                email,
+            )
+
+        [row] = await eventually(contact)
+    assert tuple(row) == ("Ann", "Lee", "CFO")
+    assert (
+        await scalar(
+            database_url, "SELECT count(*) FROM matcher.early_lead_changes WHERE lead_id = $1", lead_id
+        )
+        == 0
+    )
