@@ -16,8 +16,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def utc_column(nullable: bool = False, **kw: Any) -> Any:
-    return sa.Column(sa.DateTime(timezone=True), nullable=nullable, **kw)
+def utc_column(nullable: bool = False) -> Any:
+    """A timezone-aware timestamp; a required one defaults to now() in the database."""
+    default = None if nullable else sa.func.now()
+    return sa.Column(sa.DateTime(timezone=True), nullable=nullable, server_default=default)
 
 
 class OutboxRow(PlatformTable, table=True):
@@ -36,7 +38,7 @@ class OutboxRow(PlatformTable, table=True):
     payload: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
     # Sent verbatim instead of `payload` when set (dead letters keep the bytes they received).
     value: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(server_default=sa.func.now()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     published_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     partition: int | None = None
     offset: int | None = Field(default=None, sa_column=sa.Column("offset", sa.BigInteger))
@@ -48,7 +50,7 @@ class InboxRow(PlatformTable, table=True):
     __tablename__ = "inbox"
     consumer: str = Field(primary_key=True)
     event_id: str = Field(primary_key=True)
-    processed_at: datetime = Field(sa_column=utc_column(server_default=sa.func.now()))
+    processed_at: datetime = Field(sa_column=utc_column())
 
 
 class DeadLetterRow(PlatformTable, table=True):
@@ -67,4 +69,4 @@ class DeadLetterRow(PlatformTable, table=True):
     value: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
     error: str
     attempts: int
-    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(server_default=sa.func.now()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

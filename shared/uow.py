@@ -39,11 +39,9 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._source = source
         self._topic = topic
-        self.emitted: list[Envelope] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
-        self.emitted = []
         self._outbox: list[dict[str, object]] = []
         return self
 
@@ -93,7 +91,6 @@ class UnitOfWork:
             headers={k: v.decode() for k, v in encode_headers(envelope)},
             payload=envelope.data,
         )
-        self.emitted.append(envelope)
         return envelope
 
     def add_raw(

@@ -10,19 +10,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from shared.tables import utcnow
+from shared.tables import utc_column, utcnow
 
 
 class IngestTable(SQLModel, registry=registry()):
     pass
-
-
-def _utc(nullable: bool = False) -> Any:
-    return sa.Column(
-        sa.DateTime(timezone=True),
-        nullable=nullable,
-        server_default=None if nullable else sa.func.now(),
-    )
 
 
 class Lead(IngestTable, table=True):
@@ -48,8 +40,8 @@ class Lead(IngestTable, table=True):
     account_id: str | None = None
     contact_id: str | None = None
     version: int = 1
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
 class Engagement(IngestTable, table=True):
@@ -61,4 +53,4 @@ class Engagement(IngestTable, table=True):
     campaign: str | None = None
     url: str | None = None
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONB, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

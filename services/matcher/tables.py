@@ -10,15 +10,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from shared.tables import utcnow
+from shared.tables import utc_column, utcnow
 
 
 class MatcherTable(SQLModel, registry=registry()):
     pass
-
-
-def _utc() -> Any:
-    return sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 class Account(MatcherTable, table=True):
@@ -36,8 +32,8 @@ class Account(MatcherTable, table=True):
     csm: str | None = None
     is_customer: bool = False
     version: int = 1
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
 class AccountDomain(MatcherTable, table=True):
@@ -56,7 +52,7 @@ class Contact(MatcherTable, table=True):
     first_name: str | None = None
     last_name: str | None = None
     title: str | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
 class Match(MatcherTable, table=True):
@@ -71,7 +67,7 @@ class Match(MatcherTable, table=True):
     confidence: float
     explanation: str
     owner: str | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
 class EarlyLeadChanges(MatcherTable, table=True):

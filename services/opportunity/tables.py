@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from shared.tables import utcnow
+from shared.tables import utc_column, utcnow
 
 
 class OpportunityTable(SQLModel, registry=registry()):
     pass
-
-
-def _utc(nullable: bool = False) -> Any:
-    return sa.Column(
-        sa.DateTime(timezone=True),
-        nullable=nullable,
-        server_default=None if nullable else sa.func.now(),
-    )
 
 
 class AccountCopy(OpportunityTable, table=True):
@@ -58,10 +49,10 @@ class Opportunity(OpportunityTable, table=True):
     next_step_owner: str | None = None
     next_step_due: date | None = None
     created_by: str
-    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     version: int = 1
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
 class StageStamp(OpportunityTable, table=True):
@@ -89,7 +80,7 @@ class ContactRole(OpportunityTable, table=True):
     contact_id: str = Field(primary_key=True, index=True)
     role: str
     is_primary: bool = False
-    added_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    added_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
 class ContactRoleChange(OpportunityTable, table=True):
