@@ -225,6 +225,7 @@ class OppCreated(Event):
     close_date: date | None = None
     owner: str | None = None
     created_by: str
+    source_opp_id: str | None = None  # the won opp a renewal or expansion opp came from
 
     def key(self) -> str:
         return self.opp_id
@@ -239,6 +240,8 @@ class OppStageChanged(Event):
     to_stage: str
     at: datetime
     actor: str
+    kind: Literal["created", "forward", "skip", "backward", "close"] | None = None
+    skipped: list[str] = Field(default_factory=list)  # stages passed through (their gates held)
 
     def key(self) -> str:
         return self.opp_id
@@ -263,6 +266,10 @@ class OppSlaBreached(Event):
     stage: str
     sla_hours: float
     overdue_by_seconds: float
+    account_id: str | None = None
+    type: OppType | None = None
+    stage_entered_at: datetime | None = None
+    owner: str | None = None
 
     def key(self) -> str:
         return self.opp_id
