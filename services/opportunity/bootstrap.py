@@ -5,13 +5,15 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from services.opportunity import handlers
-from services.opportunity.api import router
+from fastapi import APIRouter
+
+from services.opportunity import api, api_roles, handlers
 from services.opportunity.settings import OpportunitySettings
 from shared.events import (
     AccountCreated,
     AccountUpdated,
     LeadConverted,
+    LeadScored,
     OppContactRoleChanged,
     OppCreated,
     OppSlaBreached,
@@ -30,13 +32,21 @@ def _handlers(runtime: Runtime) -> dict[str, Handler]:
         AccountCreated.TYPE: handlers.on_account_changed,
         AccountUpdated.TYPE: handlers.on_account_changed,
         LeadConverted.TYPE: partial(handlers.on_lead_converted, settings=settings),
+        LeadScored.TYPE: partial(handlers.on_lead_scored, settings=settings),
     }
+
+
+def _router() -> APIRouter:
+    router = APIRouter()
+    for part in (api.router, api_roles.router):
+        router.include_router(part)
+    return router
 
 
 DEFINITION = ServiceDefinition(
     name="opportunity",
     description="Typed opportunities, gated pipelines, buying groups, stamps, SLAs, reports.",
-    router=router,
+    router=_router(),
     produces=(
         OppCreated.TYPE,
         OppStageChanged.TYPE,

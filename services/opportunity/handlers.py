@@ -1,40 +1,20 @@
-"""Opportunity's event handlers: local copies and the conversion automation."""
+"""Opportunity's event handlers: local copies, the conversion and the score automations."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
-from services.opportunity.domain.pipelines import DEFAULT_PIPELINES
+from services.opportunity import automations, buying_group
+from services.opportunity.automations import CONVERSION
+from services.opportunity.lifecycle import create_opp
 from services.opportunity.settings import OpportunitySettings
-from services.opportunity.tables import (
-    AccountCopy,
-    ContactCopy,
-    ContactRole,
-    ContactRoleChange,
-    Opportunity,
-    StageMove,
-    StageStamp,
-)
-from shared.events import (
-    AccountCreated,
-    AccountUpdated,
-    Envelope,
-    LeadConverted,
-    OppContactRoleChanged,
-    OppCreated,
-    OppStageChanged,
-)
-from shared.telemetry import instruments
+from services.opportunity.tables import AccountCopy, ContactCopy, ContactRole, ContactScore, Opportunity
+from shared.events import AccountCreated, AccountUpdated, Envelope, LeadConverted, LeadScored
 from shared.uow import UnitOfWork
-
-CONVERSION_RULE = "automation:lead_converted"
-# The predicate of the `one_open_acquisition` unique index (migration 0001).
-ONE_OPEN_ACQUISITION = text("type = 'acquisition' AND closed_at IS NULL")
 
 
 async def on_account_changed(
@@ -75,106 +55,72 @@ async def on_lead_converted(
     )
     if settings.opportunity_creation_policy == "never":
         return
-    opp = await _open_acquisition(uow, event)
-    await _add_to_buying_group(uow, opp, event.contact_id, settings.opportunity_default_contact_role)
-
-
-async def _open_acquisition(uow: UnitOfWork, event: LeadConverted) -> Opportunity:
-    """The account's open Acquisition opp, created at its first stage if there is none."""
     now = datetime.now(UTC)
-    stage = DEFAULT_PIPELINES["acquisition"].first_stage.name
-    opp_id = await uow.session.scalar(
-        insert(Opportunity)
-        .values(
-            opp_id=str(uuid.uuid4()),
-            account_id=event.account_id,
-            type="acquisition",
-            stage=stage,
-            owner=event.owner,
-            created_by=CONVERSION_RULE,
-            created_at=now,
-            updated_at=now,
+    opp = await create_opp(
+        uow,
+        settings.pipelines,
+        account_id=event.account_id,
+        opp_type="acquisition",
+        created_by=CONVERSION,
+        now=now,
+        owner=event.owner,
+    ) or await _open_acquisition(uow, event.account_id)
+    if await uow.session.get(ContactRole, (opp.opp_id, event.contact_id)) is None:
+        await buying_group.set_role(
+            uow,
+            opp,
+            event.contact_id,
+            settings.opportunity_default_contact_role,
+            primary=None,
+            actor=CONVERSION,
+            now=now,
         )
-        .on_conflict_do_nothing(
-            index_elements=["account_id"],
-            index_where=ONE_OPEN_ACQUISITION,
-        )
-        .returning(col(Opportunity.opp_id))
-    )
-    if opp_id is None:
-        existing = await uow.session.scalar(
-            select(Opportunity)
-            .where(
-                col(Opportunity.account_id) == event.account_id,
-                col(Opportunity.type) == "acquisition",
-                col(Opportunity.closed_at).is_(None),
-            )
-            .with_for_update()
-        )
-        assert existing is not None
-        return existing
-    opp = await uow.session.get_one(Opportunity, opp_id)
-    uow.session.add(StageStamp(opp_id=opp_id, stage=stage, entered_at=now))
-    uow.session.add(StageMove(opp_id=opp_id, from_stage=None, to_stage=stage, at=now, actor=CONVERSION_RULE))
-    uow.emit(
-        OppCreated(
-            opp_id=opp_id,
-            account_id=opp.account_id,
-            type="acquisition",
-            stage=stage,
-            owner=opp.owner,
-            created_by=CONVERSION_RULE,
-        ),
-        aggregate_version=opp.version,
-    )
-    uow.emit(
-        OppStageChanged(
-            opp_id=opp_id,
-            account_id=opp.account_id,
-            type="acquisition",
-            from_stage=None,
-            to_stage=stage,
-            at=now,
-            actor=CONVERSION_RULE,
-        ),
-        aggregate_version=opp.version,
-    )
-    instruments.domain_counter("stage.transitions", "Opportunity stage moves.").add(
-        1, {"type": "acquisition", "to_stage": stage}
-    )
-    return opp
+        await automations.advance_if_hot(uow, settings, opp, now=now)
 
 
-async def _add_to_buying_group(uow: UnitOfWork, opp: Opportunity, contact_id: str, role: str) -> None:
-    has_members = await uow.session.scalar(
-        select(col(ContactRole.contact_id)).where(col(ContactRole.opp_id) == opp.opp_id).limit(1)
+async def _open_acquisition(uow: UnitOfWork, account_id: str) -> Opportunity:
+    """The account's open Acquisition opp (inbound identification joins it), locked."""
+    existing = await uow.session.scalar(
+        select(Opportunity)
+        .where(
+            col(Opportunity.account_id) == account_id,
+            col(Opportunity.type) == "acquisition",
+            col(Opportunity.closed_at).is_(None),
+        )
+        .with_for_update()
     )
-    primary = has_members is None
-    added = await uow.session.scalar(
-        insert(ContactRole)
-        .values(opp_id=opp.opp_id, contact_id=contact_id, role=role, is_primary=primary)
-        .on_conflict_do_nothing()
-        .returning(col(ContactRole.contact_id))
+    assert existing is not None, "the one_open_acquisition index said it exists"
+    return existing
+
+
+async def on_lead_scored(
+    event: LeadScored, envelope: Envelope, uow: UnitOfWork, *, settings: OpportunitySettings
+) -> None:
+    if event.contact_id is None:
+        return  # not converted yet: in no buying group
+    version = envelope.aggregate_version or 0
+    await uow.session.execute(
+        insert(ContactScore)
+        .values(contact_id=event.contact_id, score=event.score, version=version)
+        .on_conflict_do_update(
+            index_elements=["contact_id"],
+            set_={"score": event.score, "version": version},
+            where=col(ContactScore.version) <= version,
+        )
     )
-    if not added:
+    if event.score <= settings.opportunity_score_threshold or not settings.opportunity_score_automation:
         return
-    uow.session.add(
-        ContactRoleChange(
-            opp_id=opp.opp_id,
-            contact_id=contact_id,
-            role=role,
-            change="added",
-            actor=CONVERSION_RULE,
-            at=datetime.now(UTC),
-        )
+    marketing_stages = {
+        (p.type, p.last_marketing.name) for p in settings.pipelines.by_type.values() if p.last_marketing
+    }
+    opps = await uow.session.scalars(
+        select(Opportunity)
+        .join(ContactRole, col(ContactRole.opp_id) == col(Opportunity.opp_id))
+        .where(col(ContactRole.contact_id) == event.contact_id, col(Opportunity.closed_at).is_(None))
+        .order_by(col(Opportunity.opp_id))
+        .with_for_update(of=Opportunity)
     )
-    uow.emit(
-        OppContactRoleChanged(
-            opp_id=opp.opp_id,
-            account_id=opp.account_id,
-            contact_id=contact_id,
-            role=role,
-            primary=primary,
-            change="added",
-        )
-    )
+    now = datetime.now(UTC)
+    for opp in list(opps):
+        if (opp.type, opp.stage) in marketing_stages:
+            await automations.advance_if_hot(uow, settings, opp, now=now)

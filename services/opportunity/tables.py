@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from services.opportunity.domain.pipelines import STAMPED_STAGES
 from shared.tables import utc_column, utcnow
 
 
@@ -35,6 +36,15 @@ class ContactCopy(OpportunityTable, table=True):
     title: str | None = None
 
 
+class ContactScore(OpportunityTable, table=True):
+    """The latest lead.scored of a contact (it may arrive before the contact's lead.converted)."""
+
+    __tablename__ = "contact_scores"
+    contact_id: str = Field(primary_key=True)
+    score: float
+    version: int = 0
+
+
 class Opportunity(OpportunityTable, table=True):
     __tablename__ = "opportunities"
     opp_id: str = Field(primary_key=True)
@@ -49,19 +59,30 @@ class Opportunity(OpportunityTable, table=True):
     next_step_owner: str | None = None
     next_step_due: date | None = None
     created_by: str
+    source_opp_id: str | None = None  # the won opp a renewal or expansion opp came from
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    stage_entered_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    # Stage stamps: when the opp first entered each stage (STAMPED_STAGES; migration 0002).
+    entered_target: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_active: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_engaged: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_prioritized: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_qualified: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_pipeline: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_upcoming: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_negotiation: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_identified: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_proposal: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_closed_won: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    entered_closed_lost: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
-
-class StageStamp(OpportunityTable, table=True):
-    """The first time an opp entered a stage."""
-
-    __tablename__ = "stage_stamps"
-    opp_id: str = Field(primary_key=True)
-    stage: str = Field(primary_key=True)
-    entered_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    def entered_stages(self) -> dict[str, datetime]:
+        return {
+            stage: at for stage in STAMPED_STAGES if (at := getattr(self, f"entered_{stage}")) is not None
+        }
 
 
 class StageMove(OpportunityTable, table=True):
@@ -92,5 +113,20 @@ class ContactRoleChange(OpportunityTable, table=True):
     contact_id: str
     role: str
     change: str
+    is_primary: bool = False
     actor: str
     at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class SlaBreach(OpportunityTable, table=True):
+    """One row per breach: a stay in a stage (opp, stage, entered at) breaches at most once."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (sa.UniqueConstraint("opp_id", "stage", "stage_entered_at", name="one_breach_per_stay"),)
+    id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))
+    opp_id: str = Field(index=True)
+    stage: str
+    stage_entered_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    sla_hours: float
+    overdue_by_seconds: float
+    breached_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -1,0 +1,146 @@
+"""Creating opps and moving them between stages, inside the caller's unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
+
+from services.opportunity.domain.moves import Move, Refusal, plan_move
+from services.opportunity.domain.pipelines import GATE_FIELDS, Pipelines
+from services.opportunity.tables import ContactRole, Opportunity, StageMove
+from shared.events import OppCreated, OppStageChanged
+from shared.telemetry import instruments
+from shared.uow import UnitOfWork
+
+
+async def create_opp(
+    uow: UnitOfWork,
+    pipelines: Pipelines,
+    *,
+    account_id: str,
+    opp_type: str,
+    created_by: str,
+    now: datetime,
+    owner: str | None = None,
+    amount: float | None = None,
+    close_date: date | None = None,
+    term_months: int | None = None,
+    source_opp_id: str | None = None,
+) -> Opportunity | None:
+    """The new opp at its pipeline's first stage; None when a unique rule says it exists already
+    (one open Acquisition opp per account, one renewal per won opp)."""
+    stage = pipelines[opp_type].first_stage.name
+    opp_id = await uow.session.scalar(
+        insert(Opportunity)
+        .values(
+            opp_id=str(uuid.uuid4()),
+            account_id=account_id,
+            type=opp_type,
+            stage=stage,
+            owner=owner,
+            amount=amount,
+            close_date=close_date,
+            term_months=term_months,
+            created_by=created_by,
+            source_opp_id=source_opp_id,
+            stage_entered_at=now,
+            created_at=now,
+            updated_at=now,
+            **{f"entered_{stage}": now},
+        )
+        .on_conflict_do_nothing()
+        .returning(col(Opportunity.opp_id))
+    )
+    if opp_id is None:
+        return None
+    opp = await uow.session.get_one(Opportunity, opp_id)
+    uow.session.add(StageMove(opp_id=opp_id, from_stage=None, to_stage=stage, at=now, actor=created_by))
+    uow.emit(
+        OppCreated(
+            opp_id=opp_id,
+            account_id=account_id,
+            type=opp_type,
+            stage=stage,
+            amount=amount,
+            close_date=close_date,
+            owner=owner,
+            created_by=created_by,
+            source_opp_id=source_opp_id,
+        ),
+        aggregate_version=opp.version,
+    )
+    _emit_stage_changed(uow, opp, None, stage, now, created_by)
+    return opp
+
+
+async def member_roles(uow: UnitOfWork, opp_id: str) -> set[str]:
+    roles = await uow.session.scalars(select(col(ContactRole.role)).where(col(ContactRole.opp_id) == opp_id))
+    return set(roles)
+
+
+def gate_fields(opp: Opportunity) -> dict[str, Any]:
+    return {name: getattr(opp, name) for name in GATE_FIELDS}
+
+
+async def move_opp(
+    uow: UnitOfWork, pipelines: Pipelines, opp: Opportunity, target: str, *, actor: str, now: datetime
+) -> Move | Refusal:
+    """Plan the move through the gates and, if allowed, apply it (stamps, history, event).
+    The caller holds the opp's row lock."""
+    plan = plan_move(
+        pipelines[opp.type],
+        opp.stage,
+        target,
+        committee=pipelines.committee,
+        roles=await member_roles(uow, opp.opp_id),
+        fields=gate_fields(opp),
+    )
+    if isinstance(plan, Refusal):
+        return plan
+    opp.stage = target
+    opp.stage_entered_at = now
+    opp.updated_at = now
+    opp.version += 1
+    stamp = f"entered_{target}"
+    if getattr(opp, stamp) is None:
+        setattr(opp, stamp, now)
+    if pipelines[opp.type].stage(target).closed:
+        opp.closed_at = now
+    uow.session.add(
+        StageMove(opp_id=opp.opp_id, from_stage=plan.from_stage, to_stage=target, at=now, actor=actor)
+    )
+    _emit_stage_changed(uow, opp, plan.from_stage, target, now, actor, plan)
+    return plan
+
+
+def _emit_stage_changed(
+    uow: UnitOfWork,
+    opp: Opportunity,
+    from_stage: str | None,
+    to_stage: str,
+    now: datetime,
+    actor: str,
+    plan: Move | None = None,
+) -> None:
+    uow.emit(
+        OppStageChanged(
+            opp_id=opp.opp_id,
+            account_id=opp.account_id,
+            type=opp.type,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            at=now,
+            actor=actor,
+            kind=plan.kind if plan else "created",
+            skipped=list(plan.skipped) if plan else [],
+        ),
+        aggregate_version=opp.version,
+    )
+    instruments.domain_counter("stage.transitions", "Opportunity stage moves.").add(
+        1, {"type": opp.type, "to_stage": to_stage}
+    )
