@@ -74,6 +74,8 @@ def create_app(definition: ServiceDefinition, settings: Settings, *, with_kafka:
     install_problem_handlers(app)
     app.include_router(_operations_router())
     app.include_router(definition.router, prefix="/v1", dependencies=[Depends(require_api_key)])
+    if definition.public_router is not None:
+        app.include_router(definition.public_router, prefix="/v1")
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
 

@@ -40,6 +40,8 @@ class ServiceDefinition:
     produces: tuple[str, ...]
     handlers: Callable[[Runtime], dict[str, Handler]] = lambda _: {}
     settings: type[Settings] = Settings
+    # Routes that authenticate themselves (MAP webhooks check their senders' signatures).
+    public_router: APIRouter | None = None
 
 
 @dataclass

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from services.ingest import handlers
 from services.ingest.api import router
+from services.ingest.settings import IngestSettings
+from services.ingest.webhook_api import router as webhook_router
 from shared.events import EngagementRecorded, LeadConverted, LeadCreated, LeadRejected, LeadUpdated
 from shared.kafka.consumer import Handler
 from shared.runtime import Runtime, ServiceDefinition
@@ -26,4 +28,6 @@ DEFINITION = ServiceDefinition(
     router=router,
     produces=(LeadCreated.TYPE, LeadUpdated.TYPE, EngagementRecorded.TYPE),
     handlers=_handlers,
+    settings=IngestSettings,
+    public_router=webhook_router,
 )

@@ -11,7 +11,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
 from services.ingest.domain import normalise
+from services.ingest.domain.companies import clean_company
 from services.ingest.domain.leads import changed_fields
+from services.ingest.domain.people import department, seniority, split_name
 from services.ingest.models import EngagementIn, LeadIn
 from services.ingest.tables import Engagement, Lead
 from shared.domains import registrable_domain
@@ -39,6 +41,11 @@ PERSON_FIELDS = (
     "industry",
     "employees",
     "campaign",
+    "seniority",
+    "department",
+    "company_legal_suffix",
+    "unsubscribed",
+    "marketing_consent",
 )
 
 
@@ -50,28 +57,51 @@ def normalised_lead(lead: LeadIn) -> dict[str, Any]:
             422, "Invalid request", f"email: {exc}", errors=[{"field": "email", "reason": str(exc)}]
         ) from exc
     domain = normalise.email_domain(email)
+    company, legal_suffix = clean_company(lead.company)
+    country = normalise.country_code(lead.country)
+    first_name, last_name = normalise.clean_text(lead.first_name), normalise.clean_text(lead.last_name)
+    if first_name and not last_name and " " in first_name:
+        first_name, last_name = split_name(first_name)
+    title = normalise.clean_text(lead.title)
     return {
         "email": email,
         "email_domain": domain,
         "is_free_mail": normalise.is_free_mail(domain),
-        "first_name": normalise.clean_text(lead.first_name),
-        "last_name": normalise.clean_text(lead.last_name),
-        "title": normalise.clean_text(lead.title),
-        "phone": normalise.clean_text(lead.phone),
-        "company": normalise.clean_text(lead.company),
+        "first_name": first_name,
+        "last_name": last_name,
+        "title": title,
+        "seniority": seniority(title),
+        "department": department(title),
+        "phone": normalise.phone_e164(lead.phone, country),
+        "company": company,
+        "company_legal_suffix": legal_suffix,
         "website": normalise.clean_text(lead.website),
         "website_domain": registrable_domain(lead.website),
-        "country": normalise.country_code(lead.country),
+        "country": country,
         "industry": normalise.clean_text(lead.industry),
         "employees": lead.employees,
         "source": lead.source,
         "source_id": lead.source_id,
         "campaign": normalise.clean_text(lead.campaign),
+        "unsubscribed": lead.unsubscribed,
+        "marketing_consent": lead.marketing_consent,
     }
 
 
-async def record_lead(uow: UnitOfWork, fields: dict[str, Any]) -> tuple[str, str]:
-    """Insert the lead, or apply what changed to the lead with the same email."""
+async def record_lead(
+    uow: UnitOfWork, fields: dict[str, Any], known_lead_id: str | None = None
+) -> tuple[str, str]:
+    """Insert the lead, or apply what changed to the lead with the same email.
+
+    `known_lead_id` is the lead a source's own id points at: its email follows the source's
+    (a person who changed address stays one person) unless another lead already has it.
+    """
+    if known_lead_id is not None:
+        current = await uow.session.get(Lead, known_lead_id, with_for_update=True)
+        if current is not None and (
+            current.email == fields["email"] or not await _email_taken(uow, fields["email"])
+        ):
+            return _apply_changes(uow, current, fields, identity=current.email != fields["email"])
     lead_id = str(uuid.uuid4())
     inserted = await uow.session.scalar(
         insert(Lead)
@@ -86,7 +116,18 @@ async def record_lead(uow: UnitOfWork, fields: dict[str, Any]) -> tuple[str, str
     current = (
         await uow.session.scalars(select(Lead).where(col(Lead.email) == fields["email"]).with_for_update())
     ).one()
-    changes = changed_fields(current.model_dump(), {k: fields[k] for k in PERSON_FIELDS})
+    return _apply_changes(uow, current, fields, identity=False)
+
+
+async def _email_taken(uow: UnitOfWork, email: str) -> bool:
+    return await uow.session.scalar(select(col(Lead.lead_id)).where(col(Lead.email) == email)) is not None
+
+
+def _apply_changes(
+    uow: UnitOfWork, current: Lead, fields: dict[str, Any], *, identity: bool
+) -> tuple[str, str]:
+    names = (*PERSON_FIELDS, "email", "email_domain", "is_free_mail") if identity else PERSON_FIELDS
+    changes = changed_fields(current.model_dump(), {name: fields[name] for name in names})
     if not changes:
         return current.lead_id, "unchanged"
     for name, value in changes.items():

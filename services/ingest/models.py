@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from shared.events.catalog import EngagementKind
 
@@ -27,6 +27,8 @@ class LeadIn(BaseModel):
     source: Annotated[str, Field(max_length=64)] = "api"
     source_id: Short | None = None
     campaign: Short | None = None
+    unsubscribed: bool | None = Field(None, description="Opted out of marketing email.")
+    marketing_consent: bool | None = Field(None, description="Gave consent to marketing (GDPR basis).")
 
 
 class LeadAccepted(BaseModel):
@@ -49,6 +51,11 @@ class LeadOut(BaseModel):
     country: str | None
     industry: str | None
     employees: int | None
+    seniority: str | None
+    department: str | None
+    company_legal_suffix: str | None
+    unsubscribed: bool | None
+    marketing_consent: bool | None
     source: str
     source_id: str | None
     campaign: str | None
@@ -69,7 +76,7 @@ class EngagementIn(BaseModel):
     occurred_at: datetime | None = None
     campaign: Short | None = None
     url: Annotated[str, Field(max_length=2048)] | None = None
-    properties: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    properties: dict[str, JsonValue] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _person_given(self) -> EngagementIn:
@@ -82,3 +89,46 @@ class EngagementAccepted(BaseModel):
     engagement_id: str
     lead_id: str
     status: Literal["recorded", "duplicate"]
+
+
+class ItemOutcome(BaseModel):
+    """What became of one item of a webhook delivery."""
+
+    index: int
+    outcome: Literal["accepted", "duplicate", "rejected"]
+    item_id: str | None = Field(None, description="The source's id for the item, when it gives one.")
+    lead_id: str | None = None
+    status: str | None = Field(None, description="created | updated | unchanged | recorded | ignored")
+    reason: str | None = None
+    field: str | None = None
+    quarantine_id: str | None = None
+
+
+class WebhookAnswer(BaseModel):
+    source: str
+    delivery_id: str
+    accepted: int
+    duplicates: int
+    rejected: int
+    items: list[ItemOutcome]
+
+
+class QuarantinedOut(BaseModel):
+    quarantine_id: str
+    source: str
+    delivery_id: str | None
+    item_key: str | None
+    payload: dict[str, JsonValue]
+    reason: str
+    field: str | None
+    status: str
+    lead_id: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class Resubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    payload: dict[str, JsonValue] | None = Field(
+        None, description="The corrected item in the source's own shape; omitted = the stored one again."
+    )

@@ -33,6 +33,11 @@ class Lead(IngestTable, table=True):
     country: str | None = None
     industry: str | None = None
     employees: int | None = None
+    seniority: str | None = None
+    department: str | None = None
+    company_legal_suffix: str | None = None
+    unsubscribed: bool | None = None
+    marketing_consent: bool | None = None
     source: str
     source_id: str | None = None
     campaign: str | None = None
@@ -53,4 +58,56 @@ class Engagement(IngestTable, table=True):
     campaign: str | None = None
     url: str | None = None
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONB, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class LeadSourceId(IngestTable, table=True):
+    """The id a source (HubSpot, Mautic...) knows a lead by."""
+
+    __tablename__ = "lead_source_ids"
+    source: str = Field(primary_key=True)
+    source_id: str = Field(primary_key=True)
+    lead_id: str = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class WebhookDelivery(IngestTable, table=True):
+    """A delivery's raw body as received, and the answer given (returned again on a redelivery)."""
+
+    __tablename__ = "webhook_deliveries"
+    source: str = Field(primary_key=True)
+    delivery_id: str = Field(primary_key=True)
+    content_type: str
+    body: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    response: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONB))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class WebhookReceipt(IngestTable, table=True):
+    """One item of a delivery, by the source's id for it: a repeat is a duplicate."""
+
+    __tablename__ = "webhook_receipts"
+    source: str = Field(primary_key=True)
+    item_key: str = Field(primary_key=True)
+    delivery_id: str
+    outcome: str
+    lead_id: str | None = None
+    reason: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class QuarantinedItem(IngestTable, table=True):
+    """An item (or a whole unreadable body) refused with its reason, kept to be fixed and re-submitted."""
+
+    __tablename__ = "quarantine"
+    quarantine_id: str = Field(primary_key=True)
+    source: str
+    delivery_id: str | None = None
+    item_key: str | None = None
+    payload: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    reason: str
+    field: str | None = None
+    status: str = "open"
+    lead_id: str | None = None
+    resolved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

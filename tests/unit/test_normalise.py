@@ -1,6 +1,8 @@
 import pytest
 
 from services.ingest.domain import normalise
+from services.ingest.domain.companies import clean_company
+from services.ingest.domain.people import department, seniority, split_name
 from services.ingest.domain.leads import changed_fields
 from shared.domains import registrable_domain
 
@@ -56,11 +58,134 @@ def test_websites_become_registrable_domains(website: str | None, domain: str | 
 def test_text_is_collapsed_and_empty_is_none() -> None:
     assert normalise.clean_text("  Acme \t Corp ") == "Acme Corp"
     assert normalise.clean_text("   ") is None
-    assert normalise.country_code(" fr ") == "FR"
-    assert normalise.country_code("France") == "France"
+
 
 
 def test_only_new_non_empty_values_count_as_changes() -> None:
     current = {"title": "CTO", "company": "Acme", "phone": None}
     incoming = {"title": "CTO", "company": "Acme Inc", "phone": None, "country": "FR"}
     assert changed_fields(current, incoming) == {"company": "Acme Inc", "country": "FR"}
+
+
+def test_the_free_mail_list_is_the_maintained_one() -> None:
+    from services.ingest.domain.freemail import FREE_MAIL_DOMAINS
+
+    assert len(FREE_MAIL_DOMAINS) > 10_000
+    assert {"gmail.com", "outlook.com", "gmx.de", "qq.com", "proton.me", "free.fr"} <= FREE_MAIL_DOMAINS
+    assert not {"microsoft.com", "salesforce.com", "ibm.com"} & FREE_MAIL_DOMAINS
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (" fr ", "FR"),
+        ("France", "FR"),
+        ("FRA", "FR"),
+        ("U.S.A.", "US"),
+        ("United States of America", "US"),
+        ("uk", "GB"),
+        ("England", "GB"),
+        ("Deutschland", "DE"),
+        ("España", "ES"),
+        ("Korea, Republic of", "KR"),
+        ("Viet Nam", "VN"),
+        ("Narnia", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_countries_become_iso_alpha_2(raw: str | None, code: str | None) -> None:
+    assert normalise.country_code(raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "e164"),
+    [
+        ("+44 20 7183 8750", None, "+442071838750"),
+        ("020 7183 8750", "GB", "+442071838750"),
+        ("(415) 555-2671 ext. 12", "US", "+14155552671"),
+        ("0049 30 1234567", None, "+49301234567"),
+        ("12", None, None),
+        ("call me", "US", None),
+        ("020 7183 8750", None, None),
+    ],
+)
+def test_phones_become_e164(raw: str, country: str | None, e164: str | None) -> None:
+    assert normalise.phone_e164(raw, country) == e164
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "suffix"),
+    [
+        ("  ACME Widgets,  GmbH ", "ACME Widgets", "GmbH"),
+        ("Acme, Inc.", "Acme", "Inc"),
+        ("Globex S.A.S.", "Globex", "S.A.S."),
+        ("Société Générale S.A.", "Société Générale", "S.A."),
+        ("Toyota Motor Corporation", "Toyota Motor", "Corporation"),
+        ("microsoft corp", "Microsoft", "corp"),
+        ("AT&T", "AT&T", None),
+        ("IBM", "IBM", None),
+        ("n/a", None, None),
+        ("---", None, None),
+    ],
+)
+def test_company_names_keep_their_legal_form_aside(raw: str, name: str | None, suffix: str | None) -> None:
+    assert clean_company(raw) == (name, suffix)
+
+
+@pytest.mark.parametrize(
+    ("title", "level", "dept"),
+    [
+        ("CEO", "c_level", "executive"),
+        ("Chief Marketing Officer", "c_level", "marketing"),
+        ("Co-Founder & CTO", "c_level", "engineering"),
+        ("Directeur Général", "c_level", None),
+        ("VP of Sales", "vp", "sales"),
+        ("SVP Engineering", "vp", "engineering"),
+        ("Head of Marketing", "vp", "marketing"),
+        ("Marketing Director", "director", "marketing"),
+        ("IT Manager", "manager", "it"),
+        ("Demand Generation Manager", "manager", "marketing"),
+        ("Senior Software Engineer", "individual", "engineering"),
+        ("Coordinator", "individual", None),
+        ("", None, None),
+    ],
+)
+def test_titles_give_seniority_and_department(title: str, level: str | None, dept: str | None) -> None:
+    assert seniority(title) == level
+    assert department(title) == dept
+
+
+@pytest.mark.parametrize(
+    ("full", "parts"),
+    [
+        ("Ada Lovelace", ("Ada", "Lovelace")),
+        ("Lovelace, Ada", ("Ada", "Lovelace")),
+        ("Dr. Ada King Lovelace PhD", ("Ada", "King Lovelace")),
+        ("Cher", ("Cher", None)),
+        ("", (None, None)),
+    ],
+)
+def test_full_names_are_split(full: str, parts: tuple[str | None, str | None]) -> None:
+    assert split_name(full) == parts
+
+
+@pytest.mark.parametrize(
+    ("raw", "count"),
+    [(1200, 1200), ("1,200", 1200), ("25-50", 25), ("1000+", 1000), ("10k", 10_000), ("", None), (None, None)],
+)
+def test_employee_counts_from_what_maps_send(raw: object, count: int | None) -> None:
+    assert normalise.employee_count(raw) == count
+
+
+def test_an_employee_count_that_is_not_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a number of employees"):
+        normalise.employee_count("lots")
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("true", True), ("1", True), ("Yes", True), (1, True), ("false", False), ("0", False), ("maybe", None)],
+)
+def test_consent_flags(raw: object, value: bool | None) -> None:
+    assert normalise.flag(raw) is value

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+import pycountry
 from email_validator import EmailNotValidError, validate_email
 
 from services.ingest.domain.freemail import FREE_MAIL_DOMAINS
@@ -36,9 +42,134 @@ def clean_text(value: str | None) -> str | None:
     return collapsed or None
 
 
+# Names people type that ISO 3166 (as pycountry has it) does not list; keys are folded (see _fold).
+_COUNTRY_ALIASES = {
+    "uk": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "us": "US",
+    "usa": "US",
+    "america": "US",
+    "united states of america": "US",
+    "the united states": "US",
+    "russia": "RU",
+    "turkey": "TR",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "nederland": "NL",
+    "deutschland": "DE",
+    "espana": "ES",
+    "brasil": "BR",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "osterreich": "AT",
+    "italia": "IT",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "suomi": "FI",
+    "polska": "PL",
+    "uae": "AE",
+    "ivory coast": "CI",
+    "south korea": "KR",
+    "korea": "KR",
+    "north korea": "KP",
+    "czechia": "CZ",
+    "macedonia": "MK",
+    "burma": "MM",
+    "swaziland": "SZ",
+    "cape verde": "CV",
+    "vatican": "VA",
+    "hong kong sar": "HK",
+    "prc": "CN",
+    "mainland china": "CN",
+}
+
+
+def _fold(value: str) -> str:
+    """Lower-case, accents off, dots gone ("U.S.A." -> "usa"), whitespace collapsed."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(ascii_only.replace(".", "").lower().split())
+
+
+@lru_cache(maxsize=4096)
 def country_code(value: str | None) -> str | None:
-    """Two-letter codes upper-cased; anything else kept as typed (first version)."""
+    """ISO 3166-1 alpha-2 for a code (alpha-2/3), an English or local name; None when unknown."""
+    if not value or not value.strip():
+        return None
+    folded = _fold(value)
+    if folded in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[folded]
+    try:
+        country = pycountry.countries.lookup(folded)
+    except LookupError:
+        return None
+    code: str = country.alpha_2
+    return code
+
+
+_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def phone_e164(value: str | None, country: str | None = None) -> str | None:
+    """E.164 (`+442071838750`), using the lead's country for national numbers; None if not a number."""
     cleaned = clean_text(value)
-    if cleaned and len(cleaned) == 2 and cleaned.isalpha():
-        return cleaned.upper()
-    return cleaned
+    if not cleaned:
+        return None
+    number = _EXTENSION.sub("", cleaned)
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    try:
+        parsed = phonenumbers.parse(number, country if not number.startswith("+") else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+_TRUE = {"true", "yes", "y", "1", "on", "opted in", "opt-in", "subscribed", "checked", "x"}
+_FALSE = {"false", "no", "n", "0", "off", "opted out", "opt-out", "unsubscribed", "unchecked", ""}
+
+
+def flag(value: object) -> bool | None:
+    """A consent-style flag from whatever a form or MAP sends; None when it says nothing."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE and text:
+        return False
+    return None
+
+
+_RANGE = re.compile(r"^\s*(\d[\d,.\s]*)\s*(k)?\s*(?:[-\u2013]\s*\d[\d,.\s]*k?|\+)?\s*$", re.IGNORECASE)
+
+
+def employee_count(value: object) -> int | None:
+    """A head count from 1200, "1,200", "25-50" (its lower bound), "1000+", "10k"; None if none given.
+
+    Raises ValueError for a value that is not a head count at all.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    found = _RANGE.match(text)
+    if not found:
+        raise ValueError(f"{text!r} is not a number of employees")
+    number = float(found.group(1).replace(",", "").replace(" ", ""))
+    return int(number * 1000 if found.group(2) else number)

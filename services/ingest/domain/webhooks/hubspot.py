@@ -1,0 +1,110 @@
+"""HubSpot: workflow "Send a webhook" bodies and webhook-subscription event batches.
+
+A workflow action posts one contact's properties: flat (`{"email": ...}`), under `properties`
+(`{"objectId": 1, "properties": {"email": "..."}}`, as the CRM API v3 returns a contact), or in
+the legacy contact shape (`"properties": {"email": {"value": "..."}}`). Subscriptions post a JSON
+array of up to 100 events that carry ids, not contacts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from services.ingest.domain.webhooks.items import (
+    ContactFetch,
+    Item,
+    LeadItem,
+    MalformedBody,
+    PropertyChange,
+    RawItem,
+    Rejected,
+    mapped,
+)
+
+PROPERTIES = {
+    "email": "email",
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "jobtitle": "title",
+    "phone": "phone",
+    "mobilephone": "phone",
+    "company": "company",
+    "website": "website",
+    "country": "country",
+    "industry": "industry",
+    "numemployees": "employees",
+    "hs_email_optout": "unsubscribed",
+    "hs_legal_basis": "marketing_consent",
+}
+# What a contact fetch asks the CRM API for.
+FETCHED_PROPERTIES = tuple(PROPERTIES)
+IGNORED_SUBSCRIPTIONS = {"contact.deletion", "contact.privacyDeletion", "contact.merge", "contact.restore"}
+
+
+def split(body: bytes) -> list[RawItem]:
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise MalformedBody(f"not JSON: {exc}") from exc
+    if isinstance(document, list):
+        if not document:
+            raise MalformedBody("an empty event list")
+        if len(document) > 100:
+            raise MalformedBody("HubSpot sends at most 100 events per request")
+        return [
+            RawItem(key=str(event["eventId"]) if _has_id(event) else None, payload=_as_dict(event))
+            for event in document
+        ]
+    if isinstance(document, dict):
+        return [RawItem(key=None, payload=document)]
+    raise MalformedBody("expected a contact object or an array of subscription events")
+
+
+def _has_id(event: Any) -> bool:
+    return isinstance(event, dict) and isinstance(event.get("eventId"), int | str)
+
+
+def _as_dict(event: Any) -> dict[str, Any]:
+    return event if isinstance(event, dict) else {"value": event}
+
+
+def convert(payload: dict[str, Any]) -> Item:
+    if "subscriptionType" in payload or "eventId" in payload:
+        return _event(payload)
+    return contact(payload)
+
+
+def contact(record: dict[str, Any]) -> Item:
+    """A contact in any of the shapes a workflow or the CRM API gives."""
+    properties = record.get("properties", record)
+    if not isinstance(properties, dict):
+        return Rejected("properties must be an object", "properties")
+    flat = {
+        name: value.get("value") if isinstance(value, dict) else value for name, value in properties.items()
+    }
+    fields = mapped(flat, PROPERTIES)
+    if "marketing_consent" in fields:
+        fields["marketing_consent"] = bool(fields["marketing_consent"])
+    object_id = record.get("objectId", record.get("id", record.get("vid", flat.get("hs_object_id"))))
+    return LeadItem(fields=fields, source_id=str(object_id) if object_id is not None else None)
+
+
+def _event(event: dict[str, Any]) -> Item:
+    kind = event.get("subscriptionType")
+    object_id = event.get("objectId")
+    if not isinstance(object_id, int | str) or isinstance(object_id, bool):
+        return Rejected("objectId is missing or not an id", "objectId")
+    if kind == "contact.creation":
+        return ContactFetch(source_id=str(object_id))
+    if kind == "contact.propertyChange":
+        name = event.get("propertyName")
+        if not isinstance(name, str):
+            return Rejected("propertyName is missing", "propertyName")
+        target = PROPERTIES.get(name)
+        if target is None:
+            return Rejected(f"property {name!r} is not one Cascade keeps", "propertyName")
+        return PropertyChange(source_id=str(object_id), name=target, value=event.get("propertyValue"))
+    if kind in IGNORED_SUBSCRIPTIONS:
+        return Rejected(f"{kind} is not handled by Cascade yet", "subscriptionType")
+    return Rejected(f"unknown subscriptionType {kind!r}", "subscriptionType")

@@ -1,0 +1,91 @@
+"""Ingest's settings: webhook secrets, limits and field maps, on the shared base."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode
+
+from shared.settings import Settings
+
+SOURCES = ("hubspot", "marketo", "mautic", "salesforce", "generic")
+
+
+class IngestSettings(Settings):
+    webhook_secrets: Annotated[dict[str, list[str]], NoDecode] = Field(
+        default_factory=dict,
+        description=(
+            "JSON object: source -> secret or list of secrets valid at once (rotation). For salesforce,"
+            " the organization id(s) to accept. Merged with WEBHOOK_SECRETS_FILE."
+        ),
+    )
+    webhook_secrets_file: Path | None = Field(
+        None,
+        description="A JSON file of that shape; the embedded stack writes .cascade/webhook-secrets.json.",
+    )
+    webhook_max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger bodies get 413.")
+    webhook_max_in_flight: int = Field(
+        64, ge=1, description="Webhook requests handled at once; more get 429 with Retry-After."
+    )
+    webhook_tolerance_seconds: int = Field(
+        300, ge=1, description="Signed timestamps older (or newer) than this are refused."
+    )
+    webhook_public_url: str | None = Field(
+        None,
+        description="Scheme and host the senders call (https://cascade.example.com), for HubSpot's"
+        " signature over the URI when a proxy rewrites the host.",
+    )
+    marketo_secret_header: str = Field("X-Cascade-Secret", description="Header carrying Marketo's secret.")
+    marketo_field_map: Annotated[dict[str, str], NoDecode] | None = Field(
+        None, description="JSON: template key -> Cascade field, for a template other than the default."
+    )
+    generic_field_map: Annotated[dict[str, str], NoDecode] | None = Field(
+        None, description="JSON: dotted source path -> Cascade field, for the generic source."
+    )
+    hubspot_access_token: str | None = Field(
+        None, description="Private-app token to read a created contact from HubSpot's CRM API."
+    )
+    hubspot_api_base: str = Field("https://api.hubapi.com", description="HubSpot's API root.")
+    hubspot_api_timeout_seconds: float = Field(3.0, gt=0)
+
+    @field_validator("webhook_secrets", mode="before")
+    @classmethod
+    def _secrets(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else {}
+        return _secret_lists(value)
+
+    @field_validator("marketo_field_map", "generic_field_map", mode="before")
+    @classmethod
+    def _json_map(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) and value.strip() else value or None
+
+    @model_validator(mode="after")
+    def _known_sources(self) -> IngestSettings:
+        unknown = set(self.webhook_secrets) - set(SOURCES)
+        if unknown:
+            raise ValueError(f"webhook_secrets: unknown source(s) {sorted(unknown)}; sources are {SOURCES}")
+        return self
+
+    def secrets_for(self, source: str) -> list[str]:
+        """The secrets valid now for a source: settings and the secrets file (re-read for rotation)."""
+        merged = list(self.webhook_secrets.get(source, []))
+        if self.webhook_secrets_file and self.webhook_secrets_file.exists():
+            from_file = _secret_lists(json.loads(self.webhook_secrets_file.read_text()))
+            merged += [secret for secret in from_file.get(source, []) if secret not in merged]
+        return merged
+
+
+def _secret_lists(value: object) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ValueError("webhook secrets must be a JSON object of source -> secret(s)")
+    lists = {}
+    for source, secrets in value.items():
+        listed = [secrets] if isinstance(secrets, str) else secrets
+        if not isinstance(listed, list) or not all(isinstance(s, str) and s for s in listed):
+            raise ValueError(f"webhook secrets for {source!r} must be a string or a list of strings")
+        lists[str(source)] = listed
+    return lists
