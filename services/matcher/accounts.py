@@ -1,14 +1,13 @@
-"""The account directory: create accounts and find them by domain."""
+"""The account directory: create accounts with their match keys, and claim their domains."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
-from services.matcher.domain.matching import AccountRef
+from services.matcher.domain.names import company_name, domain_label
 from services.matcher.tables import Account, AccountDomain
 from shared.domains import registrable_domain
 from shared.events import AccountCreated
@@ -20,17 +19,10 @@ def clean_domains(domains: list[str], website: str | None) -> list[str]:
     return list(dict.fromkeys(d for d in found if d))
 
 
-async def account_for_domain(uow: UnitOfWork, domain: str | None) -> AccountRef | None:
-    if not domain:
-        return None
-    row = (
-        await uow.session.execute(
-            select(col(Account.account_id), col(Account.name), col(Account.owner))
-            .join(AccountDomain, col(AccountDomain.account_id) == Account.account_id)
-            .where(col(AccountDomain.domain) == domain)
-        )
-    ).first()
-    return AccountRef(row.account_id, row.name, row.owner) if row else None
+def with_name_keys(account: Account) -> Account:
+    name = company_name(account.name)
+    account.name_key, account.name_text, account.acronym = name.key, name.text, name.acronym
+    return account
 
 
 async def create_account(uow: UnitOfWork, account: Account) -> list[str]:
@@ -40,12 +32,13 @@ async def create_account(uow: UnitOfWork, account: Account) -> list[str]:
     concurrent claim waits for the other transaction, so exactly one account gets it.
     """
     account.account_id = account.account_id or str(uuid.uuid4())
+    with_name_keys(account)
     taken = []
     savepoint = await uow.session.begin_nested()
     for domain in account.domains:
         claimed = await uow.session.scalar(
             insert(AccountDomain)
-            .values(domain=domain, account_id=account.account_id)
+            .values(domain=domain, account_id=account.account_id, label=domain_label(domain))
             .on_conflict_do_nothing()
             .returning(col(AccountDomain.domain))
         )

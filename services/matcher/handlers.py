@@ -1,17 +1,18 @@
-"""Matcher's event handlers: match and convert every new lead."""
+"""Matcher's event handlers: match every new lead, then convert it or queue it for review."""
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
-from services.matcher.accounts import account_for_domain, create_account
-from services.matcher.domain.matching import AccountRef, LeadFacts, account_from_lead, decide
-from services.matcher.tables import Account, Contact, EarlyLeadChanges, Match
-from shared.events import Envelope, LeadConverted, LeadCreated, LeadUpdated
+from services.matcher.candidates import find_candidates, registrable
+from services.matcher.conversion import Verdict, convert, found_account, route
+from services.matcher.domain.matching import LeadFacts, decide
+from services.matcher.review import queue_for_review
+from services.matcher.settings import MatcherSettings
+from services.matcher.tables import Contact, EarlyLeadChanges, Match
+from shared.events import Envelope, LeadCreated, LeadUpdated
 from shared.telemetry import instruments
 from shared.uow import UnitOfWork
 
@@ -23,7 +24,13 @@ async def _lock_lead(uow: UnitOfWork, lead_id: str) -> None:
     await uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lead_id))"), {"lead_id": lead_id})
 
 
-async def on_lead_created(event: LeadCreated, _: Envelope, uow: UnitOfWork) -> None:
+def facts(event: LeadCreated) -> LeadFacts:
+    return registrable(LeadFacts(**event.model_dump(include=set(LeadFacts.__dataclass_fields__))))
+
+
+async def on_lead_created(
+    event: LeadCreated, _: Envelope, uow: UnitOfWork, *, settings: MatcherSettings
+) -> None:
     await _lock_lead(uow, event.lead_id)
     if await uow.session.get(Match, event.lead_id) is not None:
         return
@@ -31,102 +38,36 @@ async def on_lead_created(event: LeadCreated, _: Envelope, uow: UnitOfWork) -> N
     if early is not None:  # lead.updated overtook this event: its changes are newer
         event = event.model_copy(update=early.changes)
         await uow.session.delete(early)
-    lead = LeadFacts(**event.model_dump(include=set(LeadFacts.__dataclass_fields__)))
-    decision = decide(
-        lead,
-        by_email_domain=None if lead.is_free_mail else await account_for_domain(uow, lead.email_domain),
-        by_website_domain=await account_for_domain(uow, lead.website_domain),
-    )
-    account, method, confidence, explanation = (
-        decision.account,
-        decision.method,
-        decision.confidence,
-        decision.explanation,
-    )
-    created = False
-    if account is None:
-        account, created = await _found_account(uow, lead)
-        method, confidence = ("account_created", 1.0) if created else ("email_domain", 1.0)
-        explanation += (
+    lead = facts(event)
+    candidates = await find_candidates(uow.session, lead, similarity=settings.matcher_fuzzy_similarity)
+    decision = decide(lead, candidates, settings.match_rules())
+    outcome: str = decision.outcome
+    if decision.outcome == "matched" and decision.account is not None:
+        assignment = await route(uow, decision.account.owner, lead.country, settings.pools())
+        verdict = Verdict(decision.method, decision.confidence, decision.explanation)
+        await convert(uow, event.lead_id, event, decision.account, verdict, assignment, created=False)
+    elif decision.outcome == "review":
+        await queue_for_review(uow, event, decision, "uncertain match: a person must confirm the account")
+    elif settings.matcher_no_match_policy == "review":
+        outcome = "review"
+        await queue_for_review(uow, event, decision, "no match: pick an account, create one or reject")
+    else:
+        account, assignment, created = await found_account(uow, lead, settings.pools())
+        note = (
             f"; created the account {account.name}"
             if created
-            else (f"; {account.name} claimed the domain meanwhile")
+            else f"; {account.name} claimed the domain meanwhile"
         )
-    contact_id = await _contact_for(uow, event, account.account_id)
-    status = "account_created" if created else "matched"
-    uow.session.add(
-        Match(
-            lead_id=event.lead_id,
-            status=status,
-            account_id=account.account_id,
-            contact_id=contact_id,
-            method=method,
-            confidence=confidence,
-            explanation=explanation,
-            owner=account.owner,
+        verdict = Verdict(
+            "account_created" if created else "email_domain",
+            1.0,
+            decision.explanation + note,
         )
-    )
-    uow.emit(
-        LeadConverted(
-            lead_id=event.lead_id,
-            contact_id=contact_id,
-            account_id=account.account_id,
-            account_created=created,
-            method=method,
-            confidence=confidence,
-            explanation=explanation,
-            owner=account.owner,
-            email=event.email,
-            first_name=event.first_name,
-            last_name=event.last_name,
-            title=event.title,
-        )
-    )
+        await convert(uow, event.lead_id, event, account, verdict, assignment, created=created)
+        outcome = "account_created" if created else "matched"
     instruments.domain_counter("matches", "Lead-to-account decisions, by outcome and method.").add(
-        1, {"outcome": status, "method": method}
+        1, {"outcome": outcome, "method": decision.method}
     )
-
-
-async def _found_account(uow: UnitOfWork, lead: LeadFacts) -> tuple[AccountRef, bool]:
-    new = account_from_lead(lead)
-    account = Account(
-        account_id=str(uuid.uuid4()),
-        name=new.name,
-        domains=list(new.domains),
-        country=new.country,
-        industry=new.industry,
-        employees=new.employees,
-    )
-    taken = await create_account(uow, account)
-    if not taken:
-        return AccountRef(account.account_id, account.name, account.owner), True
-    owner = await account_for_domain(uow, taken[0])
-    assert owner is not None, "a claimed domain always has its account"
-    return owner, False
-
-
-async def _contact_for(uow: UnitOfWork, event: LeadCreated, account_id: str) -> str:
-    """The contact with this email (one email, one contact), created on `account_id` if new."""
-    contact_id = await uow.session.scalar(
-        insert(Contact)
-        .values(
-            contact_id=str(uuid.uuid4()),
-            email=event.email,
-            account_id=account_id,
-            first_name=event.first_name,
-            last_name=event.last_name,
-            title=event.title,
-        )
-        .on_conflict_do_nothing(index_elements=["email"])
-        .returning(col(Contact.contact_id))
-    )
-    if contact_id:
-        return contact_id
-    existing = await uow.session.scalar(
-        select(col(Contact.contact_id)).where(col(Contact.email) == event.email)
-    )
-    assert existing is not None
-    return existing
 
 
 async def on_lead_updated(event: LeadUpdated, _: Envelope, uow: UnitOfWork) -> None:

@@ -31,6 +31,14 @@ class Account(MatcherTable, table=True):
     owner: str | None = None
     csm: str | None = None
     is_customer: bool = False
+    # Match keys from the name (domain.names): exact key, trigram text, acronym.
+    name_key: str = ""
+    name_text: str = ""
+    acronym: str | None = None
+    open_opps: int = 0
+    last_activity_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)
+    )
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
@@ -42,6 +50,7 @@ class AccountDomain(MatcherTable, table=True):
     __tablename__ = "account_domains"
     domain: str = Field(primary_key=True)
     account_id: str = Field(index=True)
+    label: str = ""  # the domain's name part as a name key: acme-corp.com -> acmecorp
 
 
 class Contact(MatcherTable, table=True):
@@ -67,6 +76,7 @@ class Match(MatcherTable, table=True):
     confidence: float
     explanation: str
     owner: str | None = None
+    owner_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
@@ -76,3 +86,33 @@ class EarlyLeadChanges(MatcherTable, table=True):
     __tablename__ = "early_lead_changes"
     lead_id: str = Field(primary_key=True)
     changes: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+
+
+class ReviewItem(MatcherTable, table=True):
+    """A lead waiting for a person: uncertain matches, and no-matches under policy `review`."""
+
+    __tablename__ = "review_items"
+    item_id: str = Field(primary_key=True)
+    lead_id: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
+    status: str = "open"  # open | resolved | rejected
+    reason: str
+    country: str | None = None
+    confidence: float
+    candidates: list[dict[str, Any]] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    lead: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    resolution: str | None = None
+    account_id: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class RoutingCount(MatcherTable, table=True):
+    """How many new accounts each member of a territory pool was given (weighted round-robin)."""
+
+    __tablename__ = "routing_counts"
+    pool: str = Field(primary_key=True)
+    owner: str = Field(primary_key=True)
+    assigned: int = 0

@@ -155,6 +155,8 @@ class LeadConverted(Event):
     first_name: str | None = None
     last_name: str | None = None
     title: str | None = None
+    owner_reason: str | None = None  # why this owner: the account's, or a territory pool's turn
+    resolved_by: str | None = None  # who picked the account in the review queue, if a person did
 
     def key(self) -> str:
         return self.lead_id
