@@ -61,6 +61,11 @@ class LeadFields(BaseModel):
     industry: str | None = None
     employees: int | None = None
     campaign: str | None = None
+    seniority: str | None = None
+    department: str | None = None
+    company_legal_suffix: str | None = None
+    unsubscribed: bool | None = None
+    marketing_consent: bool | None = None
 
 
 class LeadCreated(Event, LeadFields):
@@ -195,6 +200,7 @@ class ScoreReason(BaseModel):
     rule: str
     points: float
     at: datetime | None = None
+    kind: str | None = None  # fit, negative or behaviour
 
 
 class LeadScored(Event):
@@ -209,6 +215,13 @@ class LeadScored(Event):
     previous_score: float | None = None
     lifecycle_stage: str
     reasons: list[ScoreReason]
+    negative: float | None = None
+    model_version: str | None = None
+    # Set when this score comes with a lifecycle change: from where, when, who or which rule, why.
+    previous_lifecycle_stage: str | None = None
+    lifecycle_changed_at: datetime | None = None
+    lifecycle_actor: str | None = None
+    lifecycle_reason: str | None = None
 
     def key(self) -> str:
         return self.person_id

@@ -55,7 +55,7 @@ async def test_a_lead_is_stored_with_its_event_in_the_outbox(ingest: httpx.Async
     assert response.status_code == 202
     lead_id = response.json()["lead_id"]
     lead = (await ingest.get(f"/v1/leads/{lead_id}")).json()
-    assert lead["email"] == email and lead["company"] == "Acme Inc"
+    assert lead["email"] == email and lead["company"] == "Acme" and lead["company_legal_suffix"] == "Inc"
     assert lead["website_domain"] == "acme.com" and lead["country"] == "FR" and lead["status"] == "new"
     [row] = await outbox_for(ingest, lead_id)
     assert row.topic.endswith("lead.created") and row.payload["email"] == email
@@ -71,7 +71,7 @@ async def test_the_same_email_again_updates_the_lead(ingest: httpx.AsyncClient) 
     assert first["lead_id"] == second["lead_id"] == third["lead_id"]
     rows = await outbox_for(ingest, first["lead_id"])
     assert [r.headers["ce_type"] for r in rows] == ["lead.created", "lead.updated"]
-    assert rows[1].payload["changed"] == {"title": "CTO"}
+    assert rows[1].payload["changed"] == {"title": "CTO", "seniority": "c_level", "department": "engineering"}
     found = (await ingest.get("/v1/leads", params={"email": email.upper()})).json()
     assert found["lead_id"] == first["lead_id"] and found["version"] == 2
 

@@ -2,8 +2,8 @@ import pytest
 
 from services.ingest.domain import normalise
 from services.ingest.domain.companies import clean_company
-from services.ingest.domain.people import department, seniority, split_name
 from services.ingest.domain.leads import changed_fields
+from services.ingest.domain.people import department, seniority, split_name
 from shared.domains import registrable_domain
 
 
@@ -58,7 +58,6 @@ def test_websites_become_registrable_domains(website: str | None, domain: str | 
 def test_text_is_collapsed_and_empty_is_none() -> None:
     assert normalise.clean_text("  Acme \t Corp ") == "Acme Corp"
     assert normalise.clean_text("   ") is None
-
 
 
 def test_only_new_non_empty_values_count_as_changes() -> None:
@@ -172,7 +171,15 @@ def test_full_names_are_split(full: str, parts: tuple[str | None, str | None]) -
 
 @pytest.mark.parametrize(
     ("raw", "count"),
-    [(1200, 1200), ("1,200", 1200), ("25-50", 25), ("1000+", 1000), ("10k", 10_000), ("", None), (None, None)],
+    [
+        (1200, 1200),
+        ("1,200", 1200),
+        ("25-50", 25),
+        ("1000+", 1000),
+        ("10k", 10_000),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_employee_counts_from_what_maps_send(raw: object, count: int | None) -> None:
     assert normalise.employee_count(raw) == count
