@@ -155,18 +155,17 @@ async def resolve_hubspot_ids(uow: UnitOfWork, batch: list[Unit], settings: Inge
         if changes
         else []
     )
-    wanted = {
-        u.item.source_id
-        for u in batch
-        if isinstance(u.item, ContactFetch)
-        or (isinstance(u.item, PropertyChange) and u.item.source_id not in known)
-    }
+    created = {u.item.source_id for u in batch if isinstance(u.item, ContactFetch)}
+    # A change to a contact created earlier in the same batch applies once the creation is stored.
+    unknown = changes - known - created
+    wanted = created | unknown
     if not wanted:
         return batch
     contacts = await _fetch_contacts(sorted(wanted), settings)
     return [
         Unit(u.index, u.key, u.payload, contacts[u.item.source_id])
-        if isinstance(u.item, ContactFetch | PropertyChange) and u.item.source_id in wanted
+        if isinstance(u.item, ContactFetch)
+        or (isinstance(u.item, PropertyChange) and u.item.source_id in unknown)
         else u
         for u in batch
     ]
