@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
+import secrets
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +23,7 @@ def run_stack(state: Path) -> None:
     env = dict(os.environ)
     key = api_key(state)
     env["API_KEYS"] = ",".join(filter(None, [env.get("API_KEYS", ""), key]))
+    env.setdefault("WEBHOOK_SECRETS_FILE", str(webhook_secrets(state)))
 
     postgres = None
     if not env.get("DATABASE_URL"):
@@ -58,6 +61,26 @@ def run_stack(state: Path) -> None:
         print("stopped")
 
 
+def webhook_secrets(state: Path) -> Path:
+    """One secret per webhook source, generated on first start into `.cascade/webhook-secrets.json`.
+
+    Salesforce signs nothing: its entry is the organization id to accept, which only the admin
+    knows; until it is set there, Outbound Messages are refused.
+    """
+    path = state / "webhook-secrets.json"
+    if not path.exists():
+        generated = {
+            "hubspot": secrets.token_urlsafe(32),
+            "marketo": secrets.token_urlsafe(32),
+            "mautic": secrets.token_urlsafe(32),
+            "generic": "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            "salesforce": "set-your-15-character-organization-id",
+        }
+        path.write_text(json.dumps(generated, indent=2) + "\n")
+        path.chmod(0o600)
+    return path
+
+
 def _banner(state: Path, key: str) -> str:
     lines = [f"  {name:12} http://127.0.0.1:{port}/docs" for name, port in services.PORTS.items()]
     return "\n".join(
@@ -65,6 +88,8 @@ def _banner(state: Path, key: str) -> str:
             "Cascade is up (Ctrl-C stops everything):",
             *lines,
             f"  API key      {state / 'api-key'}",
+            "  webhooks     http://127.0.0.1:8001/v1/webhooks/<source>",
+            f"  secrets      {state / 'webhook-secrets.json'}",
             f"  logs         {state / 'logs'}",
             "Try:",
             f"  curl -s -X POST http://127.0.0.1:8001/v1/leads -H 'Authorization: Bearer {key}' \\",
