@@ -1,140 +1,202 @@
-"""Scoring's event handlers: score people as leads and engagement arrive."""
+"""Scoring's event handlers: score people as leads and engagement arrive, follow conversions."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
-from services.scoring.domain.rules import (
-    MODEL_VERSION,
-    PersonFacts,
-    Reason,
-    behaviour_reason,
-    fit_reasons,
-    lifecycle_stage,
+from services.scoring import people, scorer
+from services.scoring.deals import (
+    deal_stage_of,
+    lock_contacts,
+    on_contact_role_changed,
+    on_opp_created,
+    on_opp_stage_changed,
 )
+from services.scoring.domain import lifecycle
+from services.scoring.domain.rules import bant_answers, behaviour_reason
+from services.scoring.settings import ScoringSettings
 from services.scoring.tables import Person, ScoredEngagement
 from shared.events import (
     EngagementRecorded,
     Envelope,
     LeadConverted,
     LeadCreated,
-    LeadScored,
     LeadUpdated,
-    ScoreReason,
+    OppContactRoleChanged,
+    OppCreated,
+    OppStageChanged,
 )
-from shared.telemetry import instruments
+from shared.kafka.consumer import Handler
 from shared.uow import UnitOfWork
 
-KEPT_BEHAVIOUR_REASONS = 50
+FACTS = (
+    "title",
+    "employees",
+    "industry",
+    "country",
+    "email_domain",
+    "is_free_mail",
+    "unsubscribed",
+    "bounced",
+)
+FLAGS = ("is_free_mail", "unsubscribed", "bounced")  # unknown (None) leaves the flag as it is
+ADD_DAILY_POINTS = text(
+    "INSERT INTO daily_points (person_id, day, kind, points) VALUES (:person_id, :day, :kind, :points)"
+    " ON CONFLICT (person_id, day, kind) DO UPDATE SET points = daily_points.points + excluded.points"
+)
+USED_TODAY = text(
+    "SELECT points FROM daily_points WHERE person_id = :person_id AND day = :day AND kind = :kind"
+)
 
 
-def _stored(reason: Reason) -> dict[str, Any]:
-    return {**asdict(reason), "at": reason.at.isoformat() if reason.at else None}
+def handlers(settings: ScoringSettings) -> dict[str, Handler]:
+    def bound(handler: Any) -> Handler:
+        async def handle(event: Any, envelope: Envelope, uow: UnitOfWork) -> None:
+            await handler(event, envelope, uow, settings)
+
+        return handle
+
+    return {
+        LeadCreated.TYPE: bound(on_lead_created),
+        LeadUpdated.TYPE: bound(on_lead_updated),
+        EngagementRecorded.TYPE: bound(on_engagement_recorded),
+        LeadConverted.TYPE: bound(on_lead_converted),
+        OppCreated.TYPE: bound(on_opp_created),
+        OppStageChanged.TYPE: bound(on_opp_stage_changed),
+        OppContactRoleChanged.TYPE: bound(on_contact_role_changed),
+    }
 
 
-async def _person(uow: UnitOfWork, lead_id: str) -> Person:
-    """The person row, created if new, locked for this transaction."""
-    await uow.session.execute(
-        insert(Person).values(person_id=lead_id, model_version=MODEL_VERSION).on_conflict_do_nothing()
-    )
-    return (
-        await uow.session.scalars(select(Person).where(col(Person.person_id) == lead_id).with_for_update())
-    ).one()
+def _facts_of(fields: dict[str, Any]) -> dict[str, Any]:
+    """The facts scoring uses among a lead's fields (flags ingest may add are taken too)."""
+    found = {k: v for k, v in fields.items() if k in FACTS and not (k in FLAGS and v is None)}
+    if fields.get("email_bounced") is not None:
+        found["bounced"] = bool(fields["email_bounced"])
+    return found
 
 
-def _refit(person: Person) -> None:
-    reasons = fit_reasons(PersonFacts(person.title, person.employees, person.is_free_mail))
-    person.fit_reasons = [_stored(r) for r in reasons]
-    person.fit = sum(r.points for r in reasons)
-
-
-def _publish(uow: UnitOfWork, person: Person, previous: float | None) -> None:
-    person.score = person.fit + person.behaviour
-    person.lifecycle_stage = lifecycle_stage(person.score, person.fit, person.lifecycle_stage)
-    person.version += 1
-    person.updated_at = datetime.now(UTC)
-    reasons = [ScoreReason.model_validate(r) for r in [*person.fit_reasons, *person.behaviour_reasons]]
-    uow.emit(
-        LeadScored(
-            person_id=person.person_id,
-            lead_id=person.person_id,
-            contact_id=person.contact_id,
-            account_id=person.account_id,
-            score=person.score,
-            fit=person.fit,
-            behaviour=person.behaviour,
-            previous_score=previous,
-            lifecycle_stage=person.lifecycle_stage,
-            reasons=reasons,
-        ),
-        aggregate_version=person.version,
-    )
-    instruments.domain_counter("scores", "Scores computed, by lifecycle stage.").add(
-        1, {"lifecycle_stage": person.lifecycle_stage}
-    )
-
-
-async def on_lead_created(event: LeadCreated, envelope: Envelope, uow: UnitOfWork) -> None:
-    person = await _person(uow, event.lead_id)
-    previous = person.score if person.version else None
+async def on_lead_created(
+    event: LeadCreated, envelope: Envelope, uow: UnitOfWork, settings: ScoringSettings
+) -> None:
+    person = await people.locked_person(uow, event.lead_id, settings.scoring_model.version)
     # Topics keep no order between them: an update may have come first; its facts are newer.
     updated_first = person.lead_version > 1
     person.lead_version = max(person.lead_version, envelope.aggregate_version or 1)
     person.email = event.email
-    person.title = person.title if updated_first and person.title else event.title
-    person.employees = person.employees if updated_first and person.employees is not None else event.employees
-    person.is_free_mail = event.is_free_mail
-    _refit(person)
-    _publish(uow, person, previous)
+    for fact, value in _facts_of(event.model_dump()).items():
+        if not (updated_first and getattr(person, fact) not in (None, False)):
+            setattr(person, fact, value)
+    now = datetime.now(UTC)
+    scorer.refit(person, settings, now)
+    scorer.settle(uow, person, settings, now)
 
 
-async def on_lead_updated(event: LeadUpdated, envelope: Envelope, uow: UnitOfWork) -> None:
-    if not {"title", "employees"} & event.changed.keys():
+async def on_lead_updated(
+    event: LeadUpdated, envelope: Envelope, uow: UnitOfWork, settings: ScoringSettings
+) -> None:
+    changed = _facts_of(event.changed)
+    if not changed:
         return
-    person = await _person(uow, event.lead_id)
+    person = await people.locked_person(uow, event.lead_id, settings.scoring_model.version)
     version = envelope.aggregate_version or person.lead_version + 1
     if version <= person.lead_version:
         return  # older than what the score already reflects
     person.lead_version = version
-    previous = person.score if person.version else None
-    person.title = event.changed.get("title", person.title)
-    person.employees = event.changed.get("employees", person.employees)
-    _refit(person)
-    _publish(uow, person, previous)
+    for fact, value in changed.items():
+        setattr(person, fact, value)
+    now = datetime.now(UTC)
+    scorer.refit(person, settings, now)
+    scorer.settle(uow, person, settings, now)
 
 
-async def on_engagement_recorded(event: EngagementRecorded, _: Envelope, uow: UnitOfWork) -> None:
-    reason = behaviour_reason(event.kind, event.url, event.occurred_at)
+async def on_engagement_recorded(
+    event: EngagementRecorded, _: Envelope, uow: UnitOfWork, settings: ScoringSettings
+) -> None:
+    model = settings.scoring_model
+    person = await people.locked_person(uow, event.lead_id, model.version)
+    day, at = event.occurred_at.astimezone(UTC).date(), event.occurred_at
+    key = {"person_id": person.person_id, "day": day, "kind": event.kind}
+    capped = event.kind in model.behaviour.daily_caps
+    used = ((await uow.session.scalar(USED_TODAY, key)) or 0.0) if capped else 0.0
+    reason = behaviour_reason(
+        model, kind=event.kind, url=event.url, campaign=event.campaign, at=at, used_today=used
+    )
+    points = 0.0 if event.kind == "unsubscribe" else reason.points
     new = await uow.session.scalar(
         insert(ScoredEngagement)
         .values(
             engagement_id=event.engagement_id,
-            person_id=event.lead_id,
+            person_id=person.person_id,
             kind=event.kind,
-            points=reason.points,
-            occurred_at=event.occurred_at,
+            points=points,
+            occurred_at=at,
         )
         .on_conflict_do_nothing()
         .returning(col(ScoredEngagement.engagement_id))
     )
     if not new:
         return
-    person = await _person(uow, event.lead_id)
-    previous = person.score if person.version else None
     person.email = person.email or event.email
-    person.behaviour += reason.points
-    person.behaviour_reasons = [_stored(reason), *person.behaviour_reasons][:KEPT_BEHAVIOUR_REASONS]
-    _publish(uow, person, previous)
+    now = datetime.now(UTC)
+    refit = _learn(person, event, settings)
+    if points > 0:
+        behaviour = scorer.behaviour_of(person).plus(points, at, settings.half_life)
+        person.behaviour_ref, person.behaviour_ref_at = behaviour.value, behaviour.ref_at
+        person.last_engaged_at = max(at, person.last_engaged_at or at)
+        reasons = [scorer.stored(reason, "behaviour"), *person.behaviour_reasons]
+        person.behaviour_reasons = reasons[: people.KEPT_BEHAVIOUR_REASONS]
+        if capped:
+            await uow.session.execute(ADD_DAILY_POINTS, {**key, "points": points})
+    if refit:
+        scorer.refit(person, settings, now)
+    scorer.settle(uow, person, settings, now)
 
 
-async def on_lead_converted(event: LeadConverted, _: Envelope, uow: UnitOfWork) -> None:
-    """One person, one score: the contact id now finds the lead's score."""
-    person = await _person(uow, event.lead_id)
+def _learn(person: Person, event: EngagementRecorded, settings: ScoringSettings) -> bool:
+    """Facts an engagement tells about the person (unsubscribed, bounced, BANT answers)."""
+    refit = False
+    if event.kind == "unsubscribe" and not person.unsubscribed:
+        person.unsubscribed, refit = True, True
+    if str(event.properties.get("bounced", "")).lower() in ("true", "1", "yes") and not person.bounced:
+        person.bounced, refit = True, True
+    answers = bant_answers(settings.scoring_model, event.properties)
+    if answers and {**person.answers, **answers} != person.answers:
+        person.answers, refit = {**person.answers, **answers}, True
+    return refit
+
+
+async def on_lead_converted(
+    event: LeadConverted, _: Envelope, uow: UnitOfWork, settings: ScoringSettings
+) -> None:
+    """One person, one score: the contact id finds the lead's score and history; a second lead
+    converted to the same contact is merged into the person who already holds it."""
+    await lock_contacts(uow, [event.contact_id])
+    person = await people.locked_person(uow, event.lead_id, settings.scoring_model.version)
+    holder = (
+        await uow.session.scalars(
+            select(Person)
+            .where(col(Person.contact_id) == event.contact_id, col(Person.person_id) != person.person_id)
+            .with_for_update()
+        )
+    ).first()
+    if holder is not None:
+        await people.merge(uow, holder, person, settings.scoring_model.behaviour.half_life_days)
+        person = holder
     person.contact_id, person.account_id = event.contact_id, event.account_id
-    _publish(uow, person, person.score if person.version else None)
+    person.title = person.title or event.title
+    person.email = person.email or event.email
+    now = datetime.now(UTC)
+    scorer.refit(person, settings, now)
+    change, deal_stage = None, await deal_stage_of(uow, event.contact_id)
+    to = lifecycle.by_deal(person.lifecycle_stage, deal_stage) if deal_stage else None
+    if to:
+        why = "in a won deal's buying group" if to == "customer" else "in an open deal's buying group"
+        change = scorer.move(
+            uow, person, lifecycle.Change(person.lifecycle_stage, to, now, "buying group", why)
+        )
+    scorer.settle(uow, person, settings, now, change=change, force=True)

@@ -60,7 +60,7 @@ async def test_an_update_that_overtakes_its_creation_is_applied_after_it(
         async def final_score() -> dict[str, object] | None:
             response = await stack.client("scoring").get(f"/v1/scores/{lead_id}")
             body = response.json() if response.status_code == 200 else None
-            return body if body and any(r["rule"] == "title_c_level" for r in body["reasons"]) else None
+            return body if body and any(r["rule"] == "seniority_c_level" for r in body["reasons"]) else None
 
         score = await eventually(final_score)
         assert score["fit"] == 25.0

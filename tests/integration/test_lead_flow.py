@@ -65,8 +65,12 @@ async def test_a_lead_is_converted_gets_an_opp_with_its_ocr_and_a_score(
             return response.json() if response.status_code == 200 else None
 
         score = await eventually(scored)
-        assert score["lead_id"] == lead_id and score["fit"] == 30.0
-        assert {r["rule"] for r in score["reasons"]} == {"title_vp", "company_200_999"}
+        assert score["lead_id"] == lead_id and score["fit"] == 35.0
+        assert {r["rule"] for r in score["reasons"]} == {
+            "seniority_vp",
+            "department_technology",
+            "employees_200_999",
+        }
 
         # A colleague from the same domain joins the same account and the open opp's buying group.
         second = (await ingest.post("/v1/leads", json={"email": _email("bob", domain)})).json()

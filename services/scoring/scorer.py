@@ -1,0 +1,154 @@
+"""Applies the pure scoring model to a person row and emits `lead.scored` when it is news."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from services.scoring.domain import lifecycle
+from services.scoring.domain.decay import Decaying, next_due, worth_emitting
+from services.scoring.domain.rules import PersonFacts, Reason, fit_reasons, negative_reasons
+from services.scoring.settings import ScoringSettings
+from services.scoring.tables import LifecycleChange, Person
+from shared.events import LeadScored, ScoreReason
+from shared.telemetry import instruments
+from shared.uow import UnitOfWork
+
+
+def stored(reason: Reason, kind: str) -> dict[str, Any]:
+    return {**asdict(reason), "at": reason.at.isoformat() if reason.at else None, "kind": kind}
+
+
+def facts(person: Person) -> PersonFacts:
+    return PersonFacts(
+        title=person.title,
+        employees=person.employees,
+        industry=person.industry,
+        country=person.country,
+        email_domain=person.email_domain,
+        is_free_mail=person.is_free_mail,
+        unsubscribed=person.unsubscribed,
+        bounced=person.bounced,
+        answers=person.answers,
+    )
+
+
+def refit(person: Person, settings: ScoringSettings, now: datetime) -> None:
+    """Recompute fit and negative points from the person's facts."""
+    model = settings.scoring_model
+    fit = fit_reasons(model, facts(person), now)
+    negative = negative_reasons(model, facts(person), now)
+    person.fit_reasons = [stored(r, "fit") for r in fit]
+    person.negative_reasons = [stored(r, "negative") for r in negative]
+    person.fit = round(sum(r.points for r in fit), 4)
+    person.negative = round(sum(r.points for r in negative), 4)
+
+
+def behaviour_of(person: Person) -> Decaying:
+    return Decaying(person.behaviour_ref, person.behaviour_ref_at)
+
+
+def move(uow: UnitOfWork, person: Person, change: lifecycle.Change) -> lifecycle.Change:
+    """Record a lifecycle change; `settle` emits it."""
+    person.lifecycle_stage, person.stage_changed_at = change.to_stage, change.at
+    if change.to_stage == lifecycle.NURTURE:
+        person.recycled_at = change.at
+    uow.session.add(
+        LifecycleChange(
+            person_id=person.person_id,
+            from_stage=change.from_stage,
+            to_stage=change.to_stage,
+            at=change.at,
+            actor=change.actor,
+            reason=change.reason,
+        )
+    )
+    instruments.domain_counter("lifecycle_changes", "Lifecycle stage changes, by stage.").add(
+        1, {"to_stage": change.to_stage}
+    )
+    return change
+
+
+def settle(
+    uow: UnitOfWork,
+    person: Person,
+    settings: ScoringSettings,
+    now: datetime,
+    *,
+    change: lifecycle.Change | None = None,
+    force: bool = False,
+) -> bool:
+    """Bring the stored score to `now`, apply the lifecycle rules, and emit `lead.scored` when the
+    score moved by the step, crossed a threshold, the stage changed or `force` (identity) says so.
+    Returns whether it emitted."""
+    model = settings.scoring_model
+    behaviour = behaviour_of(person)
+    person.behaviour = round(behaviour.at(now, settings.half_life), 4)
+    person.score = round(person.fit + person.negative + person.behaviour, 4)
+    person.model_version, person.updated_at = model.version, now
+    if change is None:
+        stage, why = lifecycle.by_rules(
+            person.lifecycle_stage,
+            score=person.score,
+            fit=person.fit,
+            known=bool(person.email),
+            engaged_since_recycled=bool(
+                person.recycled_at and person.last_engaged_at and person.last_engaged_at > person.recycled_at
+            ),
+            mql_threshold=model.thresholds.mql,
+            prospect_fit=model.thresholds.prospect_fit,
+        )
+        if stage != person.lifecycle_stage:
+            change = move(uow, person, lifecycle.Change(person.lifecycle_stage, stage, now, "rules", why))
+    thresholds = model.thresholds.all()
+    previous = person.emitted_score
+    emit = (
+        force
+        or change is not None
+        or worth_emitting(previous, person.score, model.thresholds.emit_step, thresholds)
+    )
+    if emit:
+        person.emitted_score = person.score
+        _emit(uow, person, previous, change)
+    person.due_at = next_due(
+        base=person.fit + person.negative,
+        behaviour=behaviour,
+        emitted_score=person.emitted_score if person.emitted_score is not None else person.score,
+        step=model.thresholds.emit_step,
+        thresholds=thresholds,
+        half_life=settings.half_life,
+    )
+    return emit
+
+
+def reasons_of(person: Person) -> list[dict[str, Any]]:
+    return [*person.fit_reasons, *person.negative_reasons, *person.behaviour_reasons]
+
+
+def _emit(uow: UnitOfWork, person: Person, previous: float | None, change: lifecycle.Change | None) -> None:
+    person.version += 1
+    uow.emit(
+        LeadScored(
+            person_id=person.person_id,
+            lead_id=person.person_id,
+            contact_id=person.contact_id,
+            account_id=person.account_id,
+            score=person.score,
+            fit=person.fit,
+            behaviour=person.behaviour,
+            negative=person.negative,
+            previous_score=previous,
+            lifecycle_stage=person.lifecycle_stage,
+            reasons=[ScoreReason.model_validate(r) for r in reasons_of(person)],
+            model_version=person.model_version,
+            previous_lifecycle_stage=change.from_stage if change else None,
+            lifecycle_changed_at=change.at if change else None,
+            lifecycle_actor=change.actor if change else None,
+            lifecycle_reason=change.reason if change else None,
+        ),
+        aggregate_version=person.version,
+    )
+    instruments.domain_counter("scores", "Scores emitted, by lifecycle stage.").add(
+        1, {"lifecycle_stage": person.lifecycle_stage}
+    )

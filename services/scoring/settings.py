@@ -1,0 +1,64 @@
+"""Scoring's settings: the scoring model file and the decay pass, on the shared base."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, PrivateAttr
+
+from services.scoring.domain.buying_group import DEFAULT_COMMITTEE
+from services.scoring.domain.model import ModelError, ScoringModel
+from shared.settings import Settings
+
+
+class ScoringSettings(Settings):
+    scoring_model_file: Path | None = Field(
+        None,
+        description="JSON scoring model (version, fit, behaviour, negative, thresholds); built-in default "
+        "when unset. Validated at start: a bad model stops the service, naming each wrong field.",
+    )
+    scoring_half_life_days: float | None = Field(
+        None, gt=0, description="Half-life of behaviour points in days; overrides the model's (default 30)."
+    )
+    scoring_decay_interval_seconds: float = Field(
+        60.0, gt=0, description="How often the decay pass looks for people whose decayed score is news."
+    )
+    scoring_decay_batch_size: int = Field(1000, gt=0, description="People rescored per decay transaction.")
+    scoring_engaged_within_days: float = Field(
+        30.0, gt=0, description="A buying-group member with no engagement for this long is not engaged."
+    )
+    scoring_committee_roles: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_COMMITTEE),
+        description="Buying-committee roles whose coverage buying-group engagement reports.",
+    )
+    scoring_predictive_min_auc: float = Field(
+        0.75,
+        ge=0.5,
+        le=1.0,
+        description="A predictive model is used only when its validated ROC AUC reaches this.",
+    )
+    _model: ScoringModel = PrivateAttr()
+
+    def model_post_init(self, context: object, /) -> None:
+        """Load and validate the scoring model now, so a bad one stops the service at start."""
+        model = ScoringModel()
+        if self.scoring_model_file is not None:
+            try:
+                text = self.scoring_model_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ModelError(f"scoring model {self.scoring_model_file} cannot be read: {exc}") from None
+            model = ScoringModel.from_json(text, str(self.scoring_model_file))
+        if self.scoring_half_life_days is not None:
+            behaviour = model.behaviour.model_copy(update={"half_life_days": self.scoring_half_life_days})
+            version = f"{model.version}+half-life-{self.scoring_half_life_days:g}d"
+            model = model.model_copy(update={"behaviour": behaviour, "version": version})
+        self._model = model
+
+    @property
+    def scoring_model(self) -> ScoringModel:
+        return self._model
+
+    @property
+    def half_life(self) -> timedelta:
+        return timedelta(days=self._model.behaviour.half_life_days)
