@@ -41,7 +41,7 @@ async def set_contact_role(
     change = await buying_group.set_role(
         uow, opp, body.contact_id, body.role, primary=body.primary, actor=body.actor, now=now
     )
-    if change == "added":
+    if change is not None:  # a new member or a new role may be what the SDR gate was missing
         await automations.advance_if_hot(uow, settings, opp, now=now)
     await uow.commit()
     return ContactRoleResult(change=change, contact_roles=await _members(uow, opp_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from shared.events import AccountCreated, Envelope, Event, LeadConverted, encode_headers
+from shared.events import AccountCreated, Envelope, Event, LeadConverted, LeadScored, encode_headers
 from tests.conftest import make_settings
 from tests.support.db import fetch
 from tests.support.infra import Broker
@@ -76,6 +77,19 @@ class World:
         await publish(self.broker, self.prefix, event)
         return contact_id
 
+    async def scored(self, contact_id: str, score: float, version: int) -> None:
+        event = LeadScored(
+            person_id=contact_id,
+            lead_id=contact_id,
+            contact_id=contact_id,
+            score=score,
+            fit=score,
+            behaviour=0.0,
+            lifecycle_stage="mql",
+            reasons=[],
+        )
+        await publish(self.broker, self.prefix, event, version=version)
+
     async def opps(self, account_id: str, count: int = 1, **params: str) -> list[dict[str, Any]]:
         async def found() -> list[dict[str, Any]]:
             listed = (
@@ -103,12 +117,19 @@ class World:
         return [json.loads(r[0]) for r in rows]
 
 
-@pytest.fixture
-async def world(database_url: str, broker: Broker) -> AsyncIterator[World]:
-    settings = make_settings(database_url, broker.bootstrap)
+@asynccontextmanager
+async def running(database_url: str, broker: Broker, **overrides: Any) -> AsyncIterator[World]:
+    """The opportunity service alone, fed by events this test publishes."""
+    settings = make_settings(database_url, broker.bootstrap, **overrides)
     async with InProcessStack(settings, names=("opportunity",)) as stack:
         await stack.wait_connected()
         yield World(stack, broker, database_url, settings["kafka_topic_prefix"])
+
+
+@pytest.fixture
+async def world(database_url: str, broker: Broker) -> AsyncIterator[World]:
+    async with running(database_url, broker) as running_world:
+        yield running_world
 
 
 async def test_moves_through_gates_with_stamps_history_and_events(world: World) -> None:
