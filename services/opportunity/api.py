@@ -20,9 +20,10 @@ from services.opportunity.models import (
     StageMoveIn,
     StageMoveResult,
 )
+from services.opportunity.sla_scan import scan_all
 from services.opportunity.tables import AccountCopy, ContactCopy, Opportunity
 from services.opportunity.views import SettingsDep, described, locked_opp
-from shared.app import UowDep
+from shared.app import RuntimeDep, UowDep
 from shared.problems import Problem
 
 router = APIRouter(tags=["opportunity"])
@@ -148,6 +149,12 @@ async def move_stage(opp_id: str, body: StageMoveIn, uow: UowDep, settings: Sett
         skipped=list(plan.skipped),
         opportunity=await _one(uow, settings, opp_id),
     )
+
+
+@router.post("/sla/scan")
+async def scan_sla_now(runtime: RuntimeDep, settings: SettingsDep) -> dict[str, int]:
+    """Run the SLA scan now (it also runs in the background); returns the breaches it found."""
+    return {"breaches": await scan_all(runtime, settings)}
 
 
 def _unknown_role(role: str, roles: tuple[str, ...]) -> str:

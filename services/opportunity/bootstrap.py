@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from services.opportunity import api, api_roles, handlers
 from services.opportunity.settings import OpportunitySettings
+from services.opportunity.sla_scan import sla_scanner
 from shared.events import (
     AccountCreated,
     AccountUpdated,
@@ -37,7 +38,7 @@ def _handlers(runtime: Runtime) -> dict[str, Handler]:
 
 
 def _router() -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(lifespan=sla_scanner)
     for part in (api.router, api_roles.router):
         router.include_router(part)
     return router
