@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from services.opportunity import api, api_roles, handlers
+from services.opportunity import api, api_reports, api_roles, handlers
 from services.opportunity.settings import OpportunitySettings
 from services.opportunity.sla_scan import sla_scanner
 from shared.events import (
@@ -39,7 +39,7 @@ def _handlers(runtime: Runtime) -> dict[str, Handler]:
 
 def _router() -> APIRouter:
     router = APIRouter(lifespan=sla_scanner)
-    for part in (api.router, api_roles.router):
+    for part in (api.router, api_roles.router, api_reports.router):
         router.include_router(part)
     return router
 
