@@ -7,12 +7,22 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
+from services.ingest.domain.normalise import storable
 from shared.events.catalog import EngagementKind
 
 Short = Annotated[str, Field(max_length=255)]
 
 
-class LeadIn(BaseModel):
+class Storable(BaseModel):
+    """Input whose text PostgreSQL can keep (no NUL characters, no lone surrogates)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: object) -> object:
+        return storable(data)
+
+
+class LeadIn(Storable):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     email: Annotated[str, Field(min_length=3, max_length=320)]
     first_name: Short | None = None
@@ -67,7 +77,7 @@ class LeadOut(BaseModel):
     updated_at: datetime
 
 
-class EngagementIn(BaseModel):
+class EngagementIn(Storable):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     engagement_id: Short | None = Field(None, description="Your id for it; a repeat is ignored.")
     email: Annotated[str, Field(min_length=3, max_length=320)] | None = None

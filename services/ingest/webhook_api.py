@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from services.ingest import webhooks
+from services.ingest.domain.normalise import storable
 from services.ingest.domain.webhooks import salesforce
 from services.ingest.domain.webhooks.items import MalformedBody
 from services.ingest.settings import IngestSettings
@@ -144,7 +145,7 @@ def _signed_uri(request: Request, settings: IngestSettings) -> str:
 
 async def _quarantine_body(runtime: Runtime, source: str, delivery_id: str, body: bytes, reason: str) -> None:
     """An authenticated body that cannot be read is kept for a person to look at."""
-    payload = {"body": body.decode("utf-8", errors="replace")}
+    payload = {"body": storable(body.decode("utf-8", errors="replace"))}
     async with runtime.uow() as uow:
         await webhooks.quarantine(uow, source, delivery_id, None, payload, ItemRejected(reason, "body"))
         await uow.commit()

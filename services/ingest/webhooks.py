@@ -133,7 +133,11 @@ class Unit:
 def units(source: Source, raws: list[RawItem], settings: IngestSettings) -> list[Unit]:
     out: list[Unit] = []
     for raw in raws:
-        converted = source.convert(raw.payload, settings)
+        try:
+            converted = source.convert(raw.payload, settings)
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            # A payload of the right syntax and the wrong shape: the item is refused, not the request.
+            converted = [Rejected(f"the item is not in this source's shape: {exc}", None)]
         for part, item in enumerate(converted):
             key = raw.key if raw.key is None or len(converted) == 1 else f"{raw.key}:{part}"
             out.append(Unit(len(out), key, raw.payload, item))

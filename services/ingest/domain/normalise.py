@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 import pycountry
@@ -173,3 +175,22 @@ def employee_count(value: object) -> int | None:
         raise ValueError(f"{text!r} is not a number of employees")
     number = float(found.group(1).replace(",", "").replace(" ", ""))
     return int(number * 1000 if found.group(2) else number)
+
+
+def storable(value: Any) -> Any:
+    """JSON as PostgreSQL can keep it: NUL characters dropped, lone surrogates replaced.
+
+    Both are valid in JSON text and refused by PostgreSQL's text and jsonb types, as are
+    NaN and the infinities, which raise ValueError here.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value} is not a number JSON can carry")
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        return value.encode("utf-8", "replace").decode("utf-8") if not value.isascii() else value
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    return value

@@ -6,7 +6,6 @@ list>}`. A record whose mapped fields include `kind` is an engagement; any other
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from services.ingest.domain.webhooks.items import (
@@ -16,6 +15,7 @@ from services.ingest.domain.webhooks.items import (
     LeadItem,
     MalformedBody,
     RawItem,
+    load_json,
     mapped,
     object_list,
 )
@@ -25,10 +25,7 @@ DEFAULT_FIELD_MAP = {name: name for name in (*LEAD_FIELDS, *ENGAGEMENT_FIELDS, "
 
 
 def split(body: bytes, delivery_id: str) -> list[RawItem]:
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        raise MalformedBody(f"not JSON: {exc}") from exc
+    document = load_json(body)
     records = document.get("data") if isinstance(document, dict) and "data" in document else document
     listed = object_list(records, "the body (or its data)")
     if not listed:

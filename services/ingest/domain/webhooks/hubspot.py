@@ -8,7 +8,6 @@ array of up to 100 events that carry ids, not contacts.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from services.ingest.domain.webhooks.items import (
@@ -19,6 +18,7 @@ from services.ingest.domain.webhooks.items import (
     PropertyChange,
     RawItem,
     Rejected,
+    load_json,
     mapped,
 )
 
@@ -43,10 +43,7 @@ IGNORED_SUBSCRIPTIONS = {"contact.deletion", "contact.privacyDeletion", "contact
 
 
 def split(body: bytes) -> list[RawItem]:
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        raise MalformedBody(f"not JSON: {exc}") from exc
+    document = load_json(body)
     if isinstance(document, list):
         if not document:
             raise MalformedBody("an empty event list")

@@ -7,8 +7,11 @@ can be shown, fixed and re-submitted in the source's own shape.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from services.ingest.domain.normalise import storable
 
 LEAD_FIELDS = (
     "email",
@@ -114,3 +117,15 @@ def object_list(value: Any, what: str) -> list[dict[str, Any]]:
     if isinstance(value, list) and all(isinstance(item, dict) for item in value):
         return value
     raise MalformedBody(f"{what} must be an object or a list of objects")
+
+
+def load_json(body: bytes) -> Any:
+    """The body as JSON, with what PostgreSQL cannot store scrubbed out."""
+    try:
+        return storable(json.loads(body, parse_constant=_not_json))
+    except (ValueError, RecursionError) as exc:
+        raise MalformedBody(f"not JSON: {exc}") from exc
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")

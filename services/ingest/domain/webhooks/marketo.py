@@ -7,7 +7,6 @@ template sends it, turns the call into an engagement as well.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from services.ingest.domain.webhooks.items import (
@@ -17,6 +16,7 @@ from services.ingest.domain.webhooks.items import (
     MalformedBody,
     RawItem,
     Rejected,
+    load_json,
     mapped,
 )
 
@@ -69,10 +69,7 @@ TRIGGERS = {
 
 
 def split(body: bytes) -> list[RawItem]:
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        raise MalformedBody(f"not JSON: {exc}") from exc
+    document = load_json(body)
     if not isinstance(document, dict):
         raise MalformedBody("expected one JSON object (the webhook template)")
     return [RawItem(key=None, payload=document)]

@@ -6,7 +6,6 @@ its content (contact id and modification time, submission id, hit id, email send
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from services.ingest.domain.webhooks.items import (
@@ -16,6 +15,7 @@ from services.ingest.domain.webhooks.items import (
     MalformedBody,
     RawItem,
     Rejected,
+    load_json,
     mapped,
 )
 
@@ -40,10 +40,7 @@ HANDLED = CONTACT_EVENTS | {
 
 
 def split(body: bytes) -> list[RawItem]:
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        raise MalformedBody(f"not JSON: {exc}") from exc
+    document = load_json(body)
     if not isinstance(document, dict):
         raise MalformedBody('expected an object of event types: {"mautic.lead_post_save_new": [...]}')
     items = []
@@ -73,6 +70,10 @@ def _content_id(record: dict[str, Any]) -> str | None:
     if event_type == "mautic.lead_channel_subscription_changed":
         return f"{event_type}:{_contact(record).get('id')}:{record.get('timestamp')}"
     return None
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _contact(record: dict[str, Any]) -> dict[str, Any]:
@@ -112,9 +113,9 @@ def convert(record: dict[str, Any]) -> Item:
         return LeadItem(fields=fields, source_id=source_id)
     when = record.get("timestamp")
     if event_type == "mautic.form_on_submit":
-        submission = record.get("submission") or {}
-        form = submission.get("form") or {}
-        results = submission.get("results") or {}
+        submission = _obj(record.get("submission"))
+        form = _obj(submission.get("form"))
+        results = _obj(submission.get("results"))
         return EngagementItem(
             kind="form_submit",
             email=fields.get("email") or results.get("email"),
@@ -125,7 +126,7 @@ def convert(record: dict[str, Any]) -> Item:
             person=fields,
         )
     if event_type == "mautic.email_on_open":
-        email = record.get("email") or {}
+        email = _obj(record.get("email"))
         return EngagementItem(
             kind="email_open",
             email=fields.get("email"),
@@ -138,7 +139,7 @@ def convert(record: dict[str, Any]) -> Item:
             person=fields,
         )
     if event_type == "mautic.page_on_hit":
-        hit = record.get("hit") or {}
+        hit = _obj(record.get("hit"))
         # Mautic tracks a click in an email as a page hit whose source is that email.
         clicked = hit.get("source") == "email" or bool(hit.get("redirect"))
         return EngagementItem(
