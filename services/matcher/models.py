@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Short = Annotated[str, Field(max_length=255)]
 
@@ -53,3 +54,45 @@ class MatchOut(BaseModel):
     explanation: str | None = None
     owner: str | None = None
     decided_at: datetime | None = None
+
+
+class AccountImportRow(BaseModel):
+    """One row of `POST /v1/accounts/import` (CSV columns or NDJSON keys); unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    external_id: Annotated[str, Field(min_length=1, max_length=255)]
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    domains: Annotated[list[Annotated[str, Field(max_length=255)]], Field(max_length=100)] = []
+    website: Annotated[str, Field(max_length=2048)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+    industry: Short | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    parent_external_id: Short | None = None
+    owner: Short | None = None
+    csm: Short | None = None
+    is_customer: bool = False
+    last_activity_at: datetime | None = None
+
+    @field_validator("domains", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        """CSV cells hold several domains separated by `;`, `|`, `,` or spaces."""
+        if isinstance(value, str):
+            return [d for d in re.split(r"[;|,\s]+", value) if d]
+        return value
+
+
+class ImportOut(BaseModel):
+    import_id: str
+    format: str
+    status: Literal["running", "done", "failed"]
+    phase: str
+    rows_read: int
+    rows_valid: int
+    rows_staged: int
+    inserted: int
+    updated: int
+    error_count: int
+    errors: list[dict[str, Any]]
+    started_at: datetime
+    finished_at: datetime | None

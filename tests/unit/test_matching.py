@@ -149,7 +149,8 @@ def test_a_subsidiary_named_by_the_lead_wins_over_the_parent_owning_the_domain()
     parent = AccountProfile("p", "Acme", domains=("acme.com",))
     child = AccountProfile("c", "Acme Robotics", parent_id="p", parent_domains=("acme.com",))
     decision = decide(lead(company="Acme Robotics"), [parent, child], RULES)
-    assert decision.account == child and "child_before_parent" in decision.explanation
+    assert decision.account == child and decision.method == "parent_domain"
+    assert "points at another company" in decision.explanation
     plain = decide(lead(company="Acme"), [parent, child], RULES)
     assert plain.account == parent
 
@@ -173,3 +174,40 @@ def test_a_new_account_takes_the_company_name_and_both_domains() -> None:
 def test_a_free_mail_lead_with_a_junk_company_founds_an_account_named_after_the_person() -> None:
     new = account_from_lead(free(company="n/a", first_name="Ada", last_name="Lovelace"))
     assert new.domains == () and new.name == "Ada Lovelace"
+
+
+def test_a_misspelt_legal_form_is_noise_not_another_company() -> None:
+    williams = AccountProfile("w", "Williams Systems Company", domains=("williams.com",))
+    decision = decide(free(company="Williams Systems Comany"), [williams], RULES)
+    assert decision.outcome == "matched" and "misspelt legal form" in decision.explanation
+
+
+def test_one_letter_in_a_short_word_is_another_name() -> None:
+    hahn = AccountProfile("h", "Hahn Systems KGaA")
+    assert decide(free(company="Zahn Systems"), [hahn], RULES).outcome == "review"
+
+
+def test_a_single_surname_a_letter_apart_is_not_trusted_on_its_own() -> None:
+    leonardi = AccountProfile("l", "Leonardi SpA")
+    assert decide(free(company="Leopardi"), [leonardi], RULES).outcome == "review"
+
+
+def test_a_close_second_company_sends_a_fuzzy_winner_to_review() -> None:
+    first = AccountProfile("a", "Initech Solutions")
+    second = AccountProfile("b", "Initeck Solutions")
+    decision = decide(free(company="Initech Soultions"), [first, second], RULES)
+    assert decision.outcome == "review" and "scores close behind" in decision.explanation
+
+
+def test_a_fuzzy_name_against_the_leads_own_other_domain_goes_to_review() -> None:
+    gaillard = AccountProfile("g", "Gaillard Technologies", domains=("gaillard.fr",))
+    decision = decide(
+        lead(
+            email="a@maillard-technologies.fr",
+            email_domain="maillard-technologies.fr",
+            company="Maillard Technologies",
+        ),
+        [gaillard],
+        RULES,
+    )
+    assert decision.outcome != "matched"

@@ -14,7 +14,7 @@ from typing import Protocol
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein
 
-from services.matcher.domain.names import GENERIC_WORDS, CompanyName, domain_label
+from services.matcher.domain.names import GENERIC_WORDS, LEGAL_SUFFIXES, CompanyName, domain_label
 
 
 class LeadDomains(Protocol):
@@ -41,18 +41,43 @@ def _digits(name: CompanyName) -> str:
 
 
 def _typo_score(lead: CompanyName, account: CompanyName) -> float:
-    """One slip of the keyboard in a long name is the same company; short names are riskier."""
+    """One slip of the keyboard in a long name is the same company; in a short one, maybe not.
+
+    A single word is often a surname, and surnames a letter apart are other people's firms
+    ("Leonardi", "Leopardi"), so only a long one is trusted; several words carry more.
+    """
     if _digits(lead) != _digits(account):
         return 0.0  # "Studio 54" and "Studio 55" are not a typo apart
-    edits = DamerauLevenshtein.distance(lead.key, account.key)
+    edits = min(
+        DamerauLevenshtein.distance(lead.key, account.key),
+        DamerauLevenshtein.distance("".join(lead.typed), "".join(account.typed)),
+    )
     length = min(len(lead.key), len(account.key))
-    if edits == 1 and length >= 8:
+    several_words = len(lead.tokens) > 1 and len(account.tokens) > 1
+    if edits == 1 and len(lead.tokens) == len(account.tokens) > 1:
+        changed = [a for a, b in zip(lead.tokens, account.tokens, strict=True) if a != b]
+        if len(changed) == 1 and len(changed[0]) < 5:
+            return 0.8  # "Zahn Systems" and "Hahn Systems": a short word's one letter is another name
+    if edits == 1 and several_words and length >= 12:
+        return 0.94
+    if edits == 1 and (length >= 10 or (several_words and length >= 8)):
         return 0.92
-    if edits == 1 and length >= 5:
+    if edits == 1 and length >= 4:
         return 0.8
     if edits == 2 and length >= 12:
         return 0.84
     return 0.0
+
+
+def _is_noise(word: str) -> bool:
+    """A generic word, or a misspelt legal form ("Comany", "Limted") the normaliser could not strip."""
+    if word in GENERIC_WORDS:
+        return True
+    return len(word) >= 4 and any(
+        DamerauLevenshtein.distance(word, form[0], score_cutoff=1) <= 1
+        for form in LEGAL_SUFFIXES
+        if len(form) == 1
+    )
 
 
 def _containment(lead: CompanyName, account: CompanyName) -> Signal | None:
@@ -60,7 +85,9 @@ def _containment(lead: CompanyName, account: CompanyName) -> Signal | None:
     if lead_words == account_words or not (lead_words < account_words or account_words < lead_words):
         return None
     extra = sorted(lead_words ^ account_words)
-    if all(word in GENERIC_WORDS for word in extra):
+    if all(word not in GENERIC_WORDS and _is_noise(word) for word in extra):
+        return Signal("fuzzy_name", 0.9, f"'{lead.text}' is '{account.text}' with a misspelt legal form")
+    if all(_is_noise(word) for word in extra):
         return Signal(
             "name_variant", 0.8, f"'{lead.text}' and '{account.text}' differ only by {', '.join(extra)}"
         )
@@ -84,17 +111,30 @@ def _fuzzy(lead: CompanyName, account: CompanyName) -> Signal | None:
     return None
 
 
-def _domain_conflict(lead: LeadDomains, lead_name: CompanyName, account_domains: tuple[str, ...]) -> bool:
-    """A corporate email domain that is not the account's, and does not spell the name either."""
-    if lead.is_free_mail or not account_domains or lead.email_domain in account_domains:
+def _domain_conflict(
+    lead: LeadDomains, account_name: CompanyName, account_domains: tuple[str, ...], method: str
+) -> bool:
+    """The lead's corporate domain is not the account's and says another name.
+
+    An exact name survives a domain that spells the account's name (an alternate domain); a
+    fuzzy one does not, since a lead's own domain spelling what it typed is no typo.
+    """
+    if lead.is_free_mail or lead.email_domain in account_domains:
         return False
     label = domain_label(lead.email_domain)
-    return fuzz.ratio(label, lead_name.key) < 80 and label != lead_name.acronym
+    if method in ("exact_name", "name_domain", "acronym"):
+        return fuzz.ratio(label, account_name.key) < 80 and label != account_name.acronym
+    return label != account_name.key
 
 
 def name_signals(
-    lead: LeadDomains, lead_name: CompanyName, account_name: CompanyName, account_domains: tuple[str, ...]
+    lead: LeadDomains,
+    lead_name: CompanyName,
+    account_name: CompanyName,
+    account_domains: tuple[str, ...],
+    parent_domains: tuple[str, ...] = (),
 ) -> list[Signal]:
+    """A subsidiary's people often mail from the parent's domains: that is no conflict."""
     if not lead_name or not account_name:
         return []
     signal: Signal | None
@@ -108,7 +148,8 @@ def name_signals(
         signal = _containment(lead_name, account_name) or _fuzzy(lead_name, account_name)
     if signal is None:
         return []
-    if signal.score > 0.5 and _domain_conflict(lead, lead_name, account_domains):
+    known_domains = account_domains + parent_domains
+    if signal.score > 0.5 and _domain_conflict(lead, account_name, known_domains, signal.method):
         return [
             Signal(
                 signal.method,

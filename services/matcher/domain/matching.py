@@ -17,6 +17,8 @@ from services.matcher.domain.names import CompanyName, company_name
 Outcome = Literal["matched", "review", "no_match"]
 TIE_BREAKERS = ("customer", "open_opp", "recent_activity", "child_before_parent")
 DOMAIN_METHODS = ("email_domain", "website_domain", "parent_domain")
+LOOSE_NAME_METHODS = ("fuzzy_name", "name_variant", "acronym")
+CLOSE_SECOND = 0.15
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def _domain_signals(lead: LeadFacts, account: AccountProfile) -> list[Signal]:
 def score(lead: LeadFacts, lead_name: CompanyName, account: AccountProfile) -> Scored:
     """How strongly the facts say this lead works for `account`, with the reasons."""
     domains = _domain_signals(lead, account)
-    names = name_signals(lead, lead_name, company_name(account.name), account.domains)
+    names = name_signals(lead, lead_name, company_name(account.name), account.domains, account.parent_domains)
     signals = domains + names
     if not signals:
         return Scored(account, 0.0, "none", ("nothing in common",))
@@ -105,11 +107,39 @@ def score(lead: LeadFacts, lead_name: CompanyName, account: AccountProfile) -> S
         reasons.append("the company name is this subsidiary's")
     elif domains and strong_name:
         value = min(1.0, value + 0.02)
+    elif domains and names and names[0].method == "look_alike":
+        value -= 0.05
+        reasons.append("the company name points at another company (-0.05)")
     if lead.country and account.country and lead.country.casefold() != account.country.casefold():
-        penalty = 0.03 if method in DOMAIN_METHODS else 0.1
+        penalty = _country_penalty(method, lead_name)
         value -= penalty
         reasons.append(f"country {lead.country} differs from the account's {account.country} (-{penalty})")
     return Scored(account, round(max(value, 0.0), 4), method, tuple(reasons))
+
+
+def _country_penalty(method: str, lead_name: CompanyName) -> float:
+    """People work abroad: a domain barely cares, a distinctive exact name little, a surname more."""
+    if method in DOMAIN_METHODS:
+        return 0.03
+    distinctive = len(lead_name.tokens) >= 2 or len(lead_name.key) >= 10
+    return 0.04 if method in ("exact_name", "name_domain", "fuzzy_name") and distinctive else 0.1
+
+
+def _close_second(top: Scored, ranked: list[Scored]) -> Scored | None:
+    """For a winner by a loose name method, another company scoring close behind it."""
+    if top.method not in LOOSE_NAME_METHODS:
+        return None
+    related = {top.account.account_id, top.account.parent_id}
+    return next(
+        (
+            s
+            for s in ranked
+            if s.account.account_id not in related
+            and s.account.parent_id != top.account.account_id
+            and top.score - s.score <= CLOSE_SECOND
+        ),
+        None,
+    )
 
 
 def _best_by(rule: str, tied: list[Scored]) -> list[Scored]:
@@ -170,6 +200,10 @@ def decide(
         else:
             note = f"; {len(tied)} candidates tie, broken by the rule {rule!r}"
         top = winner
+    second = _close_second(top, ranked)
+    if second is not None and confidence >= rules.auto:
+        confidence = rules.auto - 0.01
+        note += f"; {second.account.name} scores close behind ({second.score:.2f}), so a person decides"
     outcome: Outcome = "matched" if confidence >= rules.auto else "review"
     verdict = (
         f"matched {top.account.name} by {top.method} with confidence {confidence:.2f}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 
@@ -32,7 +32,8 @@ _SINGLE_FORMS = _words(
     "inc incorporated corp corporation co company cos llc llp lllp lp ltd limited plc pllc pc pty pte pvt "
     "gmbh mbh ag kg kgaa ohg gbr eg ev ug se aktiengesellschaft "  # de, at, ch
     "sa sas sasu sarl eurl sca scs snc sprl scrl "  # fr, be, lu
-    "sl slu slne sll scoop spa srl srls sapa sccl ltda sac saa sab eireli epp "  # es, it, pt, latam
+    "sl slu slne sll scoop scom scp sad sat sau spa srl srls sapa sccl "  # es, it
+    "ltda sac saa sab eireli epp ei me "  # pt, latam
     "bv nv vof cvba bvba ab publ as asa oy oyj aps sro spol zrt kft nyrt doo "  # nl, nordics, cee
     "spzoo ooo zao oao pao jsc ojsc pjsc cjsc kk gk bhd tbk"  # ru, asia-pacific
 )
@@ -51,6 +52,8 @@ _MULTI_FORMS = (
     "godo kaisha",
     "yugen kaisha",
     "sdn bhd",
+    "stiftung co kg",
+    "stiftung co kgaa",
     "a s",
 )
 LEGAL_SUFFIXES: frozenset[tuple[str, ...]] = frozenset(
@@ -109,6 +112,8 @@ JUNK_COMPANIES = frozenset(
 @dataclass(frozen=True)
 class CompanyName:
     tokens: tuple[str, ...]
+    # The words as typed (before abbreviations were expanded): a typo hides in these.
+    typed: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:
@@ -166,11 +171,11 @@ def company_name(raw: str | None) -> CompanyName:
     words = [w for w in _NON_WORD.split(text) if w]
     if not words or " ".join(words) in JUNK_COMPANIES or "".join(words) in JUNK_COMPANIES:
         return CompanyName(())
-    if words[0] == "the" and len(words) > 1:
+    while words[0] == "the" and len(words) > 1:
         words = words[1:]
     words = [w for i, w in enumerate(words) if i == 0 or w not in CONNECTORS]
     words = _strip_legal(words)
-    return CompanyName(tuple(ABBREVIATIONS.get(w, w) for w in words))
+    return CompanyName(tuple(ABBREVIATIONS.get(w, w) for w in words), tuple(words))
 
 
 def domain_label(domain: str | None) -> str:

@@ -1,0 +1,209 @@
+"""Match speed at a million accounts: p50/p99 per match and leads/s, next to a full scan.
+
+Generates N accounts (Faker names in several locales, one or two domains each), loads them
+into a scratch PostgreSQL database through the import path (COPY into a staging table, then
+upserts), and times Cascade's match (one round trip for the indexed candidates plus the
+decision) for M leads of every kind, one at a time. The baseline does what a system without
+indexes does: an exact-domain lookup and, failing that, a RapidFuzz scan of every name.
+
+    python bench/match_speed.py [--accounts 1000000] [--leads 2000]
+
+Uses DATABASE_URL's server (default postgresql://postgres@127.0.0.1:5432), in a database it
+creates and drops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import (
+    create_engine,
+    drop_database,
+    ensure_database,
+    libpq_url,
+    session_factory,
+    with_database,
+)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@asynccontextmanager
+async def scratch_matcher(ndjson: bytes) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A migrated matcher schema in a new database holding the accounts of `ndjson`."""
+    import asyncpg
+
+    from services.matcher.bootstrap import MIGRATIONS
+    from services.matcher.importer import ImportProgress, load, validate
+    from services.matcher.settings import MatcherSettings
+    from shared.migrate import migrate
+
+    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url = with_database(base, f"bench_matcher_{uuid.uuid4().hex[:8]}")
+    await ensure_database(url)
+    engine = None
+    try:
+        settings = MatcherSettings(database_url=url)
+        await migrate(settings, "matcher", MIGRATIONS)
+        started = time.perf_counter()
+        progress = ImportProgress(import_id="bench", format="ndjson")
+        records = validate(ndjson, "ndjson", progress)
+        parsed = time.perf_counter()
+        conn = await asyncpg.connect(libpq_url(url), server_settings={"search_path": "matcher,public"})
+        try:
+            async with conn.transaction():
+                await load(conn, records, progress, topic=lambda t: t)
+            await conn.execute("ANALYZE accounts; ANALYZE account_domains")
+        finally:
+            await conn.close()
+        done = time.perf_counter()
+        print(
+            f"  import: {progress.inserted} accounts in {done - started:.1f} s (parse and validate "
+            f"{parsed - started:.1f} s, COPY + upsert + domains + events {done - parsed:.1f} s), "
+            f"{progress.error_count} row errors",
+            file=sys.stderr,
+        )
+        engine = create_engine(settings, "matcher")
+        yield session_factory(engine)
+    finally:
+        if engine is not None:
+            await engine.dispose()
+        await drop_database(url)
+
+
+def generate(n_accounts: int, n_leads: int, seed: int) -> tuple[bytes, list[dict[str, object]], list[str]]:
+    from faker import Faker
+    from match_quality import LOCALES
+
+    rng = random.Random(seed)
+    fakers = [Faker(locale) for locale in LOCALES]
+    for i, fake in enumerate(fakers):
+        fake.seed_instance(seed + i)
+    names = [fakers[i % len(fakers)].company() for i in range(min(n_accounts, 50_000))]
+    lines, accounts = [], []
+    for i in range(n_accounts):
+        name = f"{names[i % len(names)]} {i // len(names)}" if i >= len(names) else names[i]
+        domains = [f"acct{i}.example"] + ([f"acct{i}-group.example"] if i % 10 == 0 else [])
+        lines.append(json.dumps({"external_id": f"x{i}", "name": name, "domains": domains, "country": "US"}))
+        accounts.append((name, domains[0]))
+    leads = []
+    for _ in range(n_leads):
+        name, domain = rng.choice(accounts)
+        kind = rng.choice(["domain", "free_name", "free_typo", "unknown"])
+        if kind == "domain":
+            leads.append({"email": f"a@{domain}", "email_domain": domain, "company": name})
+        elif kind == "free_name":
+            leads.append(
+                {"email": "a@gmail.com", "email_domain": "gmail.com", "is_free_mail": True, "company": name}
+            )
+        elif kind == "free_typo":
+            typo = name[:3] + name[4:] if len(name) > 6 else name
+            leads.append(
+                {"email": "a@gmail.com", "email_domain": "gmail.com", "is_free_mail": True, "company": typo}
+            )
+        else:
+            company = rng.choice(fakers).company() + " Unlisted"
+            leads.append(
+                {"email": f"a@{uuid.uuid4().hex[:8]}.io", "email_domain": "x.io", "company": company}
+            )
+    return "\n".join(lines).encode(), leads, [name for name, _ in accounts]
+
+
+async def time_cascade(
+    sessions: async_sessionmaker[AsyncSession], leads: list[dict[str, object]]
+) -> list[float]:
+    from services.matcher.candidates import find_candidates
+    from services.matcher.domain.matching import LeadFacts, decide
+    from services.matcher.settings import MatcherSettings
+
+    settings = MatcherSettings()
+    rules = settings.match_rules()
+    timings = []
+    async with sessions() as session:
+        for lead in leads[:50]:  # warm the pool and the caches
+            facts = LeadFacts(**{"is_free_mail": False, "website_domain": None, **lead})  # type: ignore[arg-type]
+            decide(
+                facts,
+                await find_candidates(session, facts, similarity=settings.matcher_fuzzy_similarity),
+                rules,
+            )
+        for lead in leads:
+            facts = LeadFacts(**{"is_free_mail": False, "website_domain": None, **lead})  # type: ignore[arg-type]
+            started = time.perf_counter()
+            found = await find_candidates(session, facts, similarity=settings.matcher_fuzzy_similarity)
+            decide(facts, found, rules)
+            timings.append(time.perf_counter() - started)
+    return timings
+
+
+def time_scan(names: list[str], domains: dict[str, int], leads: list[dict[str, object]]) -> list[float]:
+    from rapidfuzz import fuzz, process, utils
+
+    timings = []
+    for lead in leads:
+        started = time.perf_counter()
+        found = None if lead.get("is_free_mail") else domains.get(str(lead["email_domain"]))
+        if found is None:
+            process.extractOne(
+                str(lead["company"]),
+                names,
+                scorer=fuzz.WRatio,
+                processor=utils.default_process,
+                score_cutoff=90,
+            )
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def summary(label: str, timings: list[float]) -> str:
+    ms = [t * 1000 for t in timings]
+    return (
+        f"{label}: p50 {percentile(ms, 0.5):.2f} ms, p99 {percentile(ms, 0.99):.2f} ms, "
+        f"mean {statistics.fmean(ms):.2f} ms, {len(ms) / sum(timings):.0f} leads/s"
+    )
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    ndjson, leads, names = generate(args.accounts, args.leads, args.seed)
+    async with scratch_matcher(ndjson) as sessions:
+        cascade = await time_cascade(sessions, leads)
+    domains = {f"acct{i}.example": i for i in range(len(names))}
+    scan = time_scan(names, domains, leads[: args.scan_leads])
+    print(
+        f"match speed: {args.accounts} accounts, {len(leads)} leads (domain, free-mail name, typo, unknown)"
+    )
+    print("  " + summary("Cascade (indexed candidates + decision, one at a time)", cascade))
+    print("  " + summary(f"full RapidFuzz scan baseline ({len(scan)} leads)", scan))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--leads", type=int, default=2000)
+    parser.add_argument("--scan-leads", type=int, default=100, help="leads timed on the (slow) scan baseline")
+    parser.add_argument("--seed", type=int, default=7)
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
