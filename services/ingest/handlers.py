@@ -16,6 +16,7 @@ from services.ingest.domain.leads import changed_fields
 from services.ingest.domain.people import department, seniority, split_name
 from services.ingest.models import EngagementIn, LeadIn
 from services.ingest.tables import Engagement, Lead
+from shared.db import insert_or_skip
 from shared.domains import registrable_domain
 from shared.events import (
     EngagementRecorded,
@@ -29,6 +30,7 @@ from shared.problems import Problem
 from shared.telemetry import instruments
 from shared.uow import UnitOfWork
 
+LEADS = Lead.__table__  # type: ignore[attr-defined]  # SQLModel tables are Table-backed
 PERSON_FIELDS = (
     "first_name",
     "last_name",
@@ -103,12 +105,9 @@ async def record_lead(
         ):
             return _apply_changes(uow, current, fields, identity=current.email != fields["email"])
     lead_id = str(uuid.uuid4())
-    inserted = await uow.session.scalar(
-        insert(Lead)
-        .values(lead_id=lead_id, **fields)
-        .on_conflict_do_nothing(index_elements=["email"])
-        .returning(col(Lead.lead_id))
-    )
+    row = {"lead_id": lead_id, **fields}
+    statement = insert_or_skip(LEADS, tuple(row), ("email",), "lead_id")
+    inserted = await uow.session.scalar(statement, row)
     if inserted:
         uow.emit(LeadCreated(lead_id=lead_id, **fields), aggregate_version=1)
         instruments.domain_counter("leads.created", "Leads created.").add(1, {"source": fields["source"]})

@@ -91,11 +91,15 @@ async def _receive(
             async with runtime.uow() as uow:
                 batch = await webhooks.resolve_hubspot_ids(uow, batch, settings)
         async with runtime.uow() as uow:
-            answer = await webhooks.begin_delivery(uow, source, delivery_id, content_type, body)
-            if answer is None:
-                outcomes = [await webhooks.judge(uow, source, delivery_id, unit) for unit in batch]
-                answer = await webhooks.finish_delivery(uow, source, delivery_id, outcomes)
+            outcomes = [
+                await webhooks.judge(uow, source, delivery_id, unit, receipts=spec.receipts) for unit in batch
+            ]
+            answer = await webhooks.record_delivery(uow, source, delivery_id, content_type, body, outcomes)
+            if answer is not None:
                 await uow.commit()
+        if answer is None:  # a redelivery: what it did again is rolled back; it gets the first answer
+            async with runtime.uow() as uow:
+                answer = await webhooks.stored_answer(uow, source, delivery_id)
     except MalformedBody as exc:
         await _quarantine_body(runtime, source, delivery_id, body, str(exc))
         raise Problem(

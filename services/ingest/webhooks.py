@@ -35,11 +35,13 @@ from services.ingest.domain.webhooks.items import (
 from services.ingest.models import EngagementIn, ItemOutcome, LeadIn, WebhookAnswer
 from services.ingest.settings import IngestSettings
 from services.ingest.tables import Lead, LeadSourceId, QuarantinedItem, WebhookDelivery, WebhookReceipt
+from shared.db import insert_or_skip
 from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 ENGAGEMENT_IDS = uuid.UUID("9b6f4f0e-4a43-4c8e-9a59-3c5b7d0d2a11")
 FLAGS = ("unsubscribed", "marketing_consent")
+DELIVERIES = WebhookDelivery.__table__  # type: ignore[attr-defined]
 
 
 class SourceUnavailable(Exception):
@@ -64,6 +66,9 @@ class Source:
     delivery_id: Callable[[Request], str]
     split: Callable[[Request], list[RawItem]]
     convert: Callable[[dict[str, Any], IngestSettings], list[Item]]
+    # Whether an item's key can come again in another delivery (a HubSpot event id can; the
+    # generic source's keys are its delivery id and a position, which the delivery row guards).
+    receipts: bool = True
 
 
 def _body_hash(request: Request) -> str:
@@ -116,6 +121,7 @@ SOURCES: dict[str, Source] = {
         delivery_id=lambda r: r.headers["webhook-id"],
         split=lambda r: generic.split(r.body, r.headers["webhook-id"]),
         convert=lambda payload, s: [generic.convert(payload, s.generic_field_map)],
+        receipts=False,
     ),
 }
 
@@ -203,29 +209,19 @@ async def _fetch_contacts(ids: list[str], settings: IngestSettings) -> dict[str,
 # --- Storing a delivery -----------------------------------------------------------------------
 
 
-async def begin_delivery(
-    uow: UnitOfWork, source: str, delivery_id: str, content_type: str, body: bytes
+async def record_delivery(
+    uow: UnitOfWork,
+    source: str,
+    delivery_id: str,
+    content_type: str,
+    body: bytes,
+    outcomes: list[ItemOutcome],
 ) -> WebhookAnswer | None:
-    """Keep the raw body; for a delivery already received, the answer it was given."""
-    stored = await uow.session.scalar(
-        insert(WebhookDelivery)
-        .values(source=source, delivery_id=delivery_id, content_type=content_type, body=body)
-        .on_conflict_do_nothing()
-        .returning(col(WebhookDelivery.delivery_id))
-    )
-    if stored is not None:
-        return None
-    answer = await uow.session.scalar(
-        select(col(WebhookDelivery.response)).where(
-            col(WebhookDelivery.source) == source, col(WebhookDelivery.delivery_id) == delivery_id
-        )
-    )
-    return WebhookAnswer.model_validate(answer)
+    """Keep the raw body and the answer; None when this delivery was already received.
 
-
-async def finish_delivery(
-    uow: UnitOfWork, source: str, delivery_id: str, outcomes: list[ItemOutcome]
-) -> WebhookAnswer:
+    Written last, so a redelivery costs its items' work once more, and in exchange a first
+    delivery costs one statement: the caller rolls a redelivery back and answers as before.
+    """
     answer = WebhookAnswer(
         source=source,
         delivery_id=delivery_id,
@@ -234,17 +230,33 @@ async def finish_delivery(
         rejected=sum(o.outcome == "rejected" for o in outcomes),
         items=outcomes,
     )
-    await uow.session.execute(
-        update(WebhookDelivery)
-        .where(col(WebhookDelivery.source) == source, col(WebhookDelivery.delivery_id) == delivery_id)
-        .values(response=answer.model_dump(mode="json"))
+    row = {
+        "source": source,
+        "delivery_id": delivery_id,
+        "content_type": content_type,
+        "body": body,
+        "response": answer.model_dump(mode="json"),
+    }
+    statement = insert_or_skip(DELIVERIES, tuple(row), ("source", "delivery_id"), "delivery_id")
+    stored = await uow.session.scalar(statement, row)
+    return answer if stored is not None else None
+
+
+async def stored_answer(uow: UnitOfWork, source: str, delivery_id: str) -> WebhookAnswer:
+    response = await uow.session.scalar(
+        select(col(WebhookDelivery.response)).where(
+            col(WebhookDelivery.source) == source, col(WebhookDelivery.delivery_id) == delivery_id
+        )
     )
-    return answer
+    return WebhookAnswer.model_validate(response)
 
 
-async def judge(uow: UnitOfWork, source: str, delivery_id: str | None, unit: Unit) -> ItemOutcome:
-    """Store one item (or quarantine it), once per source key."""
-    if unit.key is not None:
+async def judge(
+    uow: UnitOfWork, source: str, delivery_id: str | None, unit: Unit, *, receipts: bool = True
+) -> ItemOutcome:
+    """Store one item (or quarantine it), once per source key (`receipts`: keys recur across deliveries)."""
+    claim = receipts and unit.key is not None
+    if claim:
         claimed = await uow.session.scalar(
             insert(WebhookReceipt)
             .values(source=source, item_key=unit.key, delivery_id=delivery_id or "", outcome="pending")
@@ -274,7 +286,7 @@ async def judge(uow: UnitOfWork, source: str, delivery_id: str | None, unit: Uni
             field=rejection.field,
             quarantine_id=quarantine_id,
         )
-    if unit.key is not None:
+    if claim:
         await uow.session.execute(
             update(WebhookReceipt)
             .where(col(WebhookReceipt.source) == source, col(WebhookReceipt.item_key) == unit.key)
