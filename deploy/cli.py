@@ -30,6 +30,12 @@ def main(argv: list[str] | None = None) -> None:
 
     commands.add_parser("settings", help="list every environment variable Cascade reads")
 
+    scoring = commands.add_parser("scoring", help="scoring tools").add_subparsers(dest="tool", required=True)
+    evaluate = scoring.add_parser("evaluate", help="cross-validate the predictive score on a CSV lead export")
+    from services.scoring.predictive.report import add_arguments
+
+    add_arguments(evaluate)
+
     args = parser.parse_args(argv)
     if args.command == "up":
         from deploy.stack import run_stack
@@ -41,6 +47,11 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(migrate_all(Settings(), args.service or list(services.PORTS)))
     elif args.command == "settings":
         print_settings()
+    elif args.command == "scoring":
+        from services.scoring.predictive.report import run
+        from services.scoring.settings import ScoringSettings
+
+        raise SystemExit(run(args, ScoringSettings().scoring_predictive_min_auc))
 
 
 def serve_service(name: str, host: str, port: int) -> None:

@@ -1,0 +1,80 @@
+"""`cascade scoring evaluate`: nested cross-validation on a CSV export, printed for a person."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from services.scoring.predictive.table import TableError, describe, positives_share, prepare, read_csv
+
+if TYPE_CHECKING:  # scikit-learn loads when a model is evaluated, not with every `cascade` command
+    from services.scoring.predictive.evaluate import Evaluation
+
+TOP_COLUMNS = 10
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--csv", type=Path, required=True, help="the lead export (header row, one lead a row)"
+    )
+    parser.add_argument("--target", required=True, help="the outcome column (two values, e.g. Converted 0/1)")
+    parser.add_argument(
+        "--exclude",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="columns not to learn from, e.g. those written after the sales contact (repeatable)",
+    )
+    parser.add_argument("--no-baselines", action="store_true", help="skip the two baseline models")
+    parser.add_argument("--min-auc", type=float, help="usable threshold (default SCORING_PREDICTIVE_MIN_AUC)")
+
+
+def run(args: argparse.Namespace, min_auc: float) -> int:
+    """Prints the report; returns the process exit status (2: the CSV cannot be learnt from)."""
+    from services.scoring.predictive.evaluate import evaluate
+
+    try:
+        header, rows = read_csv(args.csv)
+        absent = [c for c in args.exclude if c not in header]
+        if absent:
+            print(f"not in the CSV, so not excluded: {', '.join(absent)}")
+        table = prepare(header, rows, args.target, [c for c in args.exclude if c in header])
+    except (OSError, TableError) as exc:
+        print(f"cascade scoring evaluate: {exc}")
+        return 2
+    print(f"{args.csv}: {len(table.y)} rows, {positives_share(table.y):.1%} positive ({args.target})")
+    print(f"columns used ({len(table.columns)}):")
+    print("\n".join(describe(table)))
+    if table.dropped:
+        print("columns not used: " + "; ".join(f"{name} ({why})" for name, why in table.dropped.items()))
+    result = evaluate(table, baselines=not args.no_baselines)
+    print(report(result, min_auc if args.min_auc is None else args.min_auc))
+    return 0
+
+
+def report(result: Evaluation, min_auc: float) -> str:
+    from services.scoring.predictive.evaluate import INNER_FOLDS, OUTER_FOLDS
+
+    chosen = ", ".join(f"{name} x{result.chosen.count(name)}" for name in sorted(set(result.chosen)))
+    lines = [
+        f"{OUTER_FOLDS}-fold stratified cross-validation; the model is chosen by an inner {INNER_FOLDS}-fold "
+        f"cross-validation inside each training fold (chosen: {chosen})",
+        _auc_line(result.auc, "this model"),
+    ]
+    lines += [_auc_line(aucs, name) for name, aucs in result.baselines.items()]
+    top = list(result.importance.items())[:TOP_COLUMNS]
+    lines.append(
+        "top columns (held-out AUC lost when shuffled): " + ", ".join(f"{n} {d:.3f}" for n, d in top)
+    )
+    verdict = "usable" if result.usable(min_auc) else "NOT usable"
+    lines.append(f"{verdict}: validated ROC AUC {result.mean_auc:.4f}, threshold {min_auc:.2f}")
+    lines.append(f"({result.seconds:.0f} s)")
+    return "\n".join(lines)
+
+
+def _auc_line(aucs: list[float], name: str) -> str:
+    mean = sum(aucs) / len(aucs)
+    spread = (sum((a - mean) ** 2 for a in aucs) / len(aucs)) ** 0.5
+    return f"ROC AUC {mean:.4f} ± {spread:.4f}  {name}  (folds: {' '.join(f'{a:.3f}' for a in aucs)})"
