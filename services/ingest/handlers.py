@@ -126,7 +126,7 @@ def _apply_changes(
     uow: UnitOfWork, current: Lead, fields: dict[str, Any], *, identity: bool
 ) -> tuple[str, str]:
     names = (*PERSON_FIELDS, "email", "email_domain", "is_free_mail") if identity else PERSON_FIELDS
-    changes = changed_fields(current.model_dump(), {name: fields[name] for name in names})
+    changes = changed_fields(current.model_dump(), {name: fields.get(name) for name in names})
     if not changes:
         return current.lead_id, "unchanged"
     for name, value in changes.items():
@@ -158,6 +158,10 @@ async def record_engagement(uow: UnitOfWork, engagement: EngagementIn) -> tuple[
         )
         lead_id, _ = await record_lead(uow, fields)
         email = fields["email"]
+    if engagement.kind == "unsubscribe":
+        person = await uow.session.get(Lead, lead_id, with_for_update=True)
+        if person is not None:
+            _apply_changes(uow, person, {"unsubscribed": True}, identity=False)
     engagement_id = engagement.engagement_id or str(uuid.uuid4())
     occurred_at = engagement.occurred_at or datetime.now(UTC)
     if occurred_at.tzinfo is None:

@@ -144,3 +144,14 @@ async def test_an_engagement_needs_a_person_and_a_known_kind(ingest: httpx.Async
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "kind"
     response = await ingest.post("/v1/engagements", json={"lead_id": "missing", "kind": "call"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "lead_id"
+
+
+async def test_an_unsubscribe_marks_the_person_unsubscribed(ingest: httpx.AsyncClient) -> None:
+    email = unique_email()
+    lead_id = (await ingest.post("/v1/leads", json={"email": email, "unsubscribed": False})).json()["lead_id"]
+    response = await ingest.post("/v1/engagements", json={"email": email, "kind": "unsubscribe"})
+    assert response.status_code == 202
+    assert (await ingest.get(f"/v1/leads/{lead_id}")).json()["unsubscribed"] is True
+    rows = await outbox_for(ingest, lead_id)
+    assert [r.headers["ce_type"] for r in rows] == ["lead.created", "lead.updated", "engagement.recorded"]
+    assert rows[1].payload["changed"] == {"unsubscribed": True}

@@ -361,3 +361,17 @@ async def test_over_the_in_flight_limit_senders_get_429_with_retry_after(
             assert (await slow).status_code == 200
     finally:
         HubSpotApi.delay = 0.0
+
+
+async def test_when_the_database_is_unreachable_senders_get_503_with_retry_after() -> None:
+    settings = DEFINITION.settings(
+        **make_settings("postgresql+asyncpg://postgres@127.0.0.1:1/gone", "127.0.0.1:1"),
+        webhook_secrets=SECRETS,
+    )
+    app = create_app(DEFINITION, settings, with_kafka=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest") as client,
+    ):
+        response = await post_generic(client, b'{"email": "later@acme-rockets.com"}', "msg_later")
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
