@@ -17,6 +17,7 @@ from services.ingest import webhooks
 from services.ingest.domain.normalise import storable
 from services.ingest.domain.webhooks import salesforce
 from services.ingest.domain.webhooks.items import MalformedBody
+from services.ingest.models import WebhookAnswer
 from services.ingest.settings import IngestSettings
 from services.ingest.webhooks import SOURCES, ItemRejected
 from shared.app import RuntimeDep
@@ -37,7 +38,27 @@ def _counter(name: str, description: str, source: str, **attributes: str) -> Non
 @router.post(
     "/webhooks/{source}",
     summary="Receive a MAP webhook (hubspot, marketo, mautic, salesforce, generic)",
-    responses={200: {"description": "Per item: accepted | duplicate | rejected (Salesforce: SOAP Ack)."}},
+    response_model=WebhookAnswer,
+    responses={
+        200: {"description": "Per item: accepted | duplicate | rejected (Salesforce: the SOAP Ack)."},
+        400: {"description": "Authenticated, but the body cannot be read (kept in quarantine)."},
+        401: {"description": "Signature, secret or timestamp not valid; nothing stored."},
+        404: {"description": "Unknown source."},
+        413: {"description": "Body over WEBHOOK_MAX_BODY_BYTES."},
+        415: {"description": "Not the source's content type."},
+        429: {"description": "Over WEBHOOK_MAX_IN_FLIGHT; retry after Retry-After."},
+        503: {"description": "Storage or the source's API unavailable; retry after Retry-After."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The platform's own payload, as sent (see the README's MAP webhooks section).",
+            "content": {
+                "application/json": {"schema": {"type": ["object", "array"]}},
+                "text/xml": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 async def receive(source: str, request: Request, runtime: RuntimeDep) -> Response:
     global _in_flight
