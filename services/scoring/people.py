@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
@@ -13,7 +13,7 @@ from services.scoring.domain.lifecycle import NURTURE, rank
 from services.scoring.tables import Alias, LifecycleChange, Person, ScoredEngagement
 from shared.uow import UnitOfWork
 
-KEPT_BEHAVIOUR_REASONS = 50
+KEPT_BEHAVIOUR_REASONS = 20  # the latest; the score itself sums them all
 MERGE_DAILY_POINTS = text(
     "INSERT INTO daily_points (person_id, day, kind, points)"
     " SELECT :into, day, kind, points FROM daily_points WHERE person_id = :from"
@@ -28,7 +28,15 @@ async def person_id_of(uow: UnitOfWork, lead_id: str) -> str:
 
 
 async def locked_person(uow: UnitOfWork, lead_id: str, model_version: str) -> Person:
-    """The person row of a lead, created if new, locked for this transaction."""
+    """The person row of a lead (or of the person it was merged into), created if new, locked for
+    this transaction. One round trip when the person exists, which is the common case."""
+    merged_into = select(col(Alias.person_id)).where(col(Alias.lead_id) == lead_id).scalar_subquery()
+    existing = (
+        select(Person).where(col(Person.person_id) == func.coalesce(merged_into, lead_id)).with_for_update()
+    )
+    person = (await uow.session.scalars(existing)).first()
+    if person is not None:
+        return person
     person_id = await person_id_of(uow, lead_id)
     await uow.session.execute(
         insert(Person).values(person_id=person_id, model_version=model_version).on_conflict_do_nothing()
