@@ -433,7 +433,7 @@ async def cascade(leads: list[Lead], accounts: list[Company], verbose: bool) -> 
         )
         for lead in leads:
             facts = registrable(lead.facts)
-            found = await find_candidates(session, facts, similarity=settings.matcher_fuzzy_similarity)
+            found = await find_candidates(session, facts)
             decision = decide(facts, found, settings.match_rules())
             account_id = ids[decision.account.account_id] if decision.account else None
             tally.add(lead, decision.outcome, account_id)

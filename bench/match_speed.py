@@ -71,7 +71,7 @@ async def scratch_matcher(ndjson: bytes) -> AsyncIterator[async_sessionmaker[Asy
         try:
             async with conn.transaction():
                 await load(conn, records, progress, topic=lambda t: t)
-            await conn.execute("ANALYZE accounts; ANALYZE account_domains")
+            await conn.execute("VACUUM (ANALYZE) accounts, account_domains")
         finally:
             await conn.close()
         done = time.perf_counter()
@@ -91,17 +91,28 @@ async def scratch_matcher(ndjson: bytes) -> AsyncIterator[async_sessionmaker[Asy
 
 def generate(n_accounts: int, n_leads: int, seed: int) -> tuple[bytes, list[dict[str, object]], list[str]]:
     from faker import Faker
-    from match_quality import LOCALES
+    from match_quality import LOCALES, SECTORS
 
     rng = random.Random(seed)
     fakers = [Faker(locale) for locale in LOCALES]
     for i, fake in enumerate(fakers):
         fake.seed_instance(seed + i)
-    names = [fakers[i % len(fakers)].company() for i in range(min(n_accounts, 50_000))]
+    words = sorted({fakers[0].word().title() for _ in range(3000)} | set(SECTORS))
+    surnames = sorted({fake.last_name() for fake in fakers for _ in range(400)})
     lines, accounts = [], []
     for i in range(n_accounts):
-        name = f"{names[i % len(names)]} {i // len(names)}" if i >= len(names) else names[i]
-        domains = [f"acct{i}.example"] + ([f"acct{i}-group.example"] if i % 10 == 0 else [])
+        locale = list(LOCALES)[i % len(LOCALES)]
+        suffix = rng.choice(LOCALES[locale][2])
+        shape = rng.random()
+        if shape < 0.4:
+            name = f"{rng.choice(surnames)} {rng.choice(words)} {suffix}"
+        elif shape < 0.7:
+            name = f"{rng.choice(surnames)}-{rng.choice(surnames)} {suffix}"
+        elif shape < 0.9:
+            name = f"{rng.choice(words)} {rng.choice(words)} {rng.choice(SECTORS)}"
+        else:
+            name = fakers[i % len(fakers)].company()
+        domains = [f"acct{i}.com"] + ([f"acct{i}-group.com"] if i % 10 == 0 else [])
         lines.append(json.dumps({"external_id": f"x{i}", "name": name, "domains": domains, "country": "US"}))
         accounts.append((name, domains[0]))
     leads = []
@@ -115,7 +126,7 @@ def generate(n_accounts: int, n_leads: int, seed: int) -> tuple[bytes, list[dict
                 {"email": "a@gmail.com", "email_domain": "gmail.com", "is_free_mail": True, "company": name}
             )
         elif kind == "free_typo":
-            typo = name[:3] + name[4:] if len(name) > 6 else name
+            typo = name[:5] + name[6:] if len(name) > 8 else name
             leads.append(
                 {"email": "a@gmail.com", "email_domain": "gmail.com", "is_free_mail": True, "company": typo}
             )
@@ -142,13 +153,13 @@ async def time_cascade(
             facts = LeadFacts(**{"is_free_mail": False, "website_domain": None, **lead})  # type: ignore[arg-type]
             decide(
                 facts,
-                await find_candidates(session, facts, similarity=settings.matcher_fuzzy_similarity),
+                await find_candidates(session, facts),
                 rules,
             )
         for lead in leads:
             facts = LeadFacts(**{"is_free_mail": False, "website_domain": None, **lead})  # type: ignore[arg-type]
             started = time.perf_counter()
-            found = await find_candidates(session, facts, similarity=settings.matcher_fuzzy_similarity)
+            found = await find_candidates(session, facts)
             decide(facts, found, rules)
             timings.append(time.perf_counter() - started)
     return timings
@@ -185,7 +196,7 @@ async def main_async(args: argparse.Namespace) -> None:
     ndjson, leads, names = generate(args.accounts, args.leads, args.seed)
     async with scratch_matcher(ndjson) as sessions:
         cascade = await time_cascade(sessions, leads)
-    domains = {f"acct{i}.example": i for i in range(len(names))}
+    domains = {f"acct{i}.com": i for i in range(len(names))}
     scan = time_scan(names, domains, leads[: args.scan_leads])
     print(
         f"match speed: {args.accounts} accounts, {len(leads)} leads (domain, free-mail name, typo, unknown)"

@@ -22,6 +22,7 @@ def clean_domains(domains: list[str], website: str | None) -> list[str]:
 def with_name_keys(account: Account) -> Account:
     name = company_name(account.name)
     account.name_key, account.name_text, account.acronym = name.key, name.text, name.acronym
+    account.core_key, account.sorted_key = name.core, name.sorted_key
     return account
 
 

@@ -1,8 +1,10 @@
-"""Candidate accounts for a lead, from indexes only (never a scan), in one round trip.
+"""Candidate accounts for a lead, from b-tree indexes only (never a scan), in one round trip.
 
-Domains (the account's own and, for subsidiaries, their parent's), the normalised name key,
-acronyms, domain labels, and the nearest names by trigram distance (GiST k-NN, then a
-similarity floor).
+Domains (the account's own and, for subsidiaries, their parent's); the normalised name key,
+its core (without generic words), its words sorted, its acronym, the name of a domain; the
+lead's name less words at either end (to show look-alikes: "Delta" for "Delta Dental"); and, for one
+typo, the accounts whose key has the lead's key length +-1 and shares its prefix or its suffix
+(a single edit leaves one of them whole), kept when within two edits.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matcher.domain.matching import AccountProfile, LeadFacts
-from services.matcher.domain.names import company_name
+from services.matcher.domain.names import CompanyName, company_name
 from shared.domains import registrable_domain
 
 CANDIDATES = text(
@@ -23,15 +25,26 @@ CANDIDATES = text(
     ), ids AS (
         SELECT account_id FROM by_domain
         UNION (SELECT c.account_id FROM accounts c JOIN by_domain d ON c.parent_id = d.account_id LIMIT 20)
-        UNION (SELECT account_id FROM accounts WHERE :key <> '' AND name_key = :key LIMIT 20)
-        UNION (SELECT account_id FROM accounts WHERE :key <> '' AND acronym = :key LIMIT 10)
-        UNION (SELECT account_id FROM accounts WHERE :acronym <> '' AND name_key = :acronym LIMIT 10)
-        UNION (SELECT account_id FROM account_domains WHERE :key <> '' AND label = :key LIMIT 10)
+        UNION (SELECT account_id FROM accounts WHERE name_key = :key LIMIT 20)
+        UNION (SELECT account_id FROM accounts WHERE core_key = :core LIMIT 10)
+        UNION (SELECT account_id FROM accounts WHERE sorted_key = :sorted LIMIT 10)
+        UNION (SELECT account_id FROM accounts WHERE acronym = :key LIMIT 10)
+        UNION (SELECT account_id FROM accounts WHERE name_key = :acronym LIMIT 10)
+        UNION (SELECT account_id FROM accounts WHERE name_key = ANY(CAST(:words AS text[])) LIMIT 10)
+        UNION (SELECT account_id FROM account_domains WHERE label = :key LIMIT 10)
         UNION (
-            SELECT account_id FROM (
-                SELECT account_id, name_text FROM accounts
-                WHERE :name <> '' ORDER BY name_text <-> :name LIMIT :nearest
-            ) nearest WHERE similarity(name_text, :name) >= :similarity
+            SELECT account_id FROM accounts
+            WHERE length(name_key) = ANY(CAST(:lengths AS int[]))
+              AND name_key ~>=~ :prefix AND name_key ~<~ :prefix_end
+              AND levenshtein_less_equal(name_key, :key, 2) <= 2
+            LIMIT 10
+        )
+        UNION (
+            SELECT account_id FROM accounts
+            WHERE length(name_key) = ANY(CAST(:lengths AS int[]))
+              AND reverse(name_key) ~>=~ :suffix AND reverse(name_key) ~<~ :suffix_end
+              AND levenshtein_less_equal(name_key, :key, 2) <= 2
+            LIMIT 10
         )
     )
     SELECT a.account_id, a.name, a.domains, a.parent_id, a.country, a.owner, a.is_customer,
@@ -39,6 +52,35 @@ CANDIDATES = text(
     FROM ids JOIN accounts a USING (account_id) LEFT JOIN accounts p ON p.account_id = a.parent_id
     """
 )
+NOTHING = "-"  # no key has it (keys are letters and digits), so its branch finds nothing
+
+
+def _upper(prefix: str) -> str:
+    """The smallest string above every string starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def name_parameters(name: CompanyName) -> dict[str, object]:
+    key = name.key
+    block = (len(key) - 2) // 2  # a single edit leaves the first or the last `block` characters whole
+    prefix, suffix = (key[:block], key[::-1][:block]) if block >= 3 else (NOTHING, NOTHING)
+    tokens = name.tokens
+    # "Delta Dental" shows "Delta", "Acme Robotics Europe" "Acme Robotics": the name less end words
+    parts = {"".join(tokens[:i]) for i in range(1, len(tokens))} | {
+        "".join(tokens[i:]) for i in range(1, len(tokens))
+    }
+    return {
+        "key": key or NOTHING,
+        "core": name.core or NOTHING,
+        "sorted": name.sorted_key or NOTHING,
+        "acronym": name.acronym or NOTHING,
+        "words": sorted(p for p in parts if len(p) >= 3)[:6],
+        "lengths": [len(key) - 1, len(key), len(key) + 1],
+        "prefix": prefix,
+        "prefix_end": _upper(prefix),
+        "suffix": suffix,
+        "suffix_end": _upper(suffix),
+    }
 
 
 def lookup_domains(lead: LeadFacts) -> list[str]:
@@ -46,21 +88,9 @@ def lookup_domains(lead: LeadFacts) -> list[str]:
     return sorted({d for d in found if d})
 
 
-async def find_candidates(
-    session: AsyncSession, lead: LeadFacts, *, similarity: float, nearest: int = 10
-) -> list[AccountProfile]:
-    name = company_name(lead.company)
-    rows = await session.execute(
-        CANDIDATES,
-        {
-            "domains": lookup_domains(lead),
-            "key": name.key,
-            "acronym": name.acronym or "",
-            "name": name.text,
-            "similarity": similarity,
-            "nearest": nearest,
-        },
-    )
+async def find_candidates(session: AsyncSession, lead: LeadFacts) -> list[AccountProfile]:
+    parameters = name_parameters(company_name(lead.company))
+    rows = await session.execute(CANDIDATES, {"domains": lookup_domains(lead), **parameters})
     return [
         AccountProfile(
             account_id=row.account_id,

@@ -39,7 +39,7 @@ async def on_lead_created(
         event = event.model_copy(update=early.changes)
         await uow.session.delete(early)
     lead = facts(event)
-    candidates = await find_candidates(uow.session, lead, similarity=settings.matcher_fuzzy_similarity)
+    candidates = await find_candidates(uow.session, lead)
     decision = decide(lead, candidates, settings.match_rules())
     outcome: str = decision.outcome
     if decision.outcome == "matched" and decision.account is not None:

@@ -26,26 +26,12 @@ from shared.events import AccountCreated, Envelope, encode_headers
 
 Format = Literal["csv", "ndjson"]
 MAX_REPORTED_ERRORS = 1000
+DOMAINS = 4  # position of `domains` (then `labels`) in a staging record
 COPY_CHUNK = 50_000
-STAGING_COLUMNS = (
-    "line",
-    "external_id",
-    "account_id",
-    "name",
-    "domains",
-    "labels",
-    "website",
-    "country",
-    "industry",
-    "employees",
-    "parent_external_id",
-    "owner",
-    "csm",
-    "is_customer",
-    "name_key",
-    "name_text",
-    "acronym",
-    "last_activity_at",
+STAGING_COLUMNS: tuple[str, ...] = (
+    *("line", "external_id", "account_id", "name", "domains", "labels", "website", "country", "industry"),
+    *("employees", "parent_external_id", "owner", "csm", "is_customer", "name_key", "name_text", "acronym"),
+    *("core_key", "sorted_key", "last_activity_at"),
 )
 
 
@@ -92,30 +78,27 @@ def _rows(body: bytes, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]
         yield reader.line_num, {k: v for k, v in cells.items() if v not in ("", None)}
 
 
-def _record(line: int, row: AccountImportRow) -> tuple[Any, ...]:
+def _record(line: int, row: AccountImportRow, progress: ImportProgress) -> tuple[Any, ...]:
     name = company_name(row.name)
-    found = [registrable_domain(d) for d in [*row.domains, row.website or ""]]
-    domains = list(dict.fromkeys(d for d in found if d))
-    return (
-        line,
-        row.external_id,
-        str(uuid.uuid4()),
-        row.name,
-        domains,
-        [domain_label(d) for d in domains],
-        row.website,
-        row.country,
-        row.industry,
-        row.employees,
-        row.parent_external_id,
-        row.owner,
-        row.csm,
-        row.is_customer,
-        name.key,
-        name.text,
-        name.acronym,
-        row.last_activity_at,
-    )
+    domains: list[str] = []
+    for given in [*row.domains, row.website or ""]:
+        domain = registrable_domain(given)
+        if domain and domain not in domains:
+            domains.append(domain)
+        elif given and not domain:
+            progress.error(line, row.external_id, "domains", f"{given!r} is not a web domain; left out")
+    values = row.model_dump() | {
+        "line": line,
+        "account_id": str(uuid.uuid4()),
+        "domains": domains,
+        "labels": [domain_label(d) for d in domains],
+        "name_key": name.key,
+        "name_text": name.text,
+        "acronym": name.acronym,
+        "core_key": name.core,
+        "sorted_key": name.sorted_key,
+    }
+    return tuple(values[column] for column in STAGING_COLUMNS)
 
 
 def validate(body: bytes, fmt: Format, progress: ImportProgress) -> list[tuple[Any, ...]]:
@@ -136,19 +119,19 @@ def validate(body: bytes, fmt: Format, progress: ImportProgress) -> list[tuple[A
         if parsed.external_id in by_external_id:
             earlier = by_external_id[parsed.external_id][0]
             progress.error(earlier, parsed.external_id, "external_id", f"repeated on line {line}, which wins")
-        by_external_id[parsed.external_id] = _record(line, parsed)
+        by_external_id[parsed.external_id] = _record(line, parsed, progress)
     owners: dict[str, str] = {}
     records = []
     for record in by_external_id.values():
         kept = []
-        for domain in record[4]:
+        for domain in record[DOMAINS]:
             if owners.setdefault(domain, record[1]) == record[1]:
                 kept.append(domain)
             else:
                 progress.error(
                     record[0], record[1], "domains", f"{domain} is also claimed by {owners[domain]}"
                 )
-        records.append((*record[:4], kept, [domain_label(d) for d in kept], *record[6:]))
+        records.append((*record[:DOMAINS], kept, [domain_label(d) for d in kept], *record[DOMAINS + 2 :]))
     progress.rows_valid = len(records)
     return records
 
@@ -157,22 +140,24 @@ STAGING = """
 CREATE TEMP TABLE import_accounts (
     line int, external_id text PRIMARY KEY, account_id text, name text, domains text[], labels text[],
     website text, country text, industry text, employees int, parent_external_id text, owner text,
-    csm text, is_customer bool, name_key text, name_text text, acronym text, last_activity_at timestamptz
+    csm text, is_customer bool, name_key text, name_text text, acronym text, core_key text, sorted_key text,
+    last_activity_at timestamptz
 ) ON COMMIT DROP;
 CREATE TEMP TABLE import_result (account_id text, external_id text, inserted bool) ON COMMIT DROP;
 """
 UPSERT = """
 WITH upserted AS (
     INSERT INTO accounts AS a (account_id, external_id, name, domains, website, country, industry, employees,
-        owner, csm, is_customer, name_key, name_text, acronym, last_activity_at)
+        owner, csm, is_customer, name_key, name_text, acronym, core_key, sorted_key, last_activity_at)
     SELECT account_id, external_id, name, domains, website, country, industry, employees, owner, csm,
-        is_customer, name_key, name_text, acronym, last_activity_at
+        is_customer, name_key, name_text, acronym, core_key, sorted_key, last_activity_at
     FROM import_accounts
     ON CONFLICT (external_id) DO UPDATE SET
         name = EXCLUDED.name, domains = EXCLUDED.domains, website = EXCLUDED.website,
         country = EXCLUDED.country, industry = EXCLUDED.industry, employees = EXCLUDED.employees,
         owner = EXCLUDED.owner, csm = EXCLUDED.csm, is_customer = EXCLUDED.is_customer,
         name_key = EXCLUDED.name_key, name_text = EXCLUDED.name_text, acronym = EXCLUDED.acronym,
+        core_key = EXCLUDED.core_key, sorted_key = EXCLUDED.sorted_key,
         last_activity_at = coalesce(EXCLUDED.last_activity_at, a.last_activity_at),
         version = a.version + 1, updated_at = now()
     RETURNING a.account_id, a.external_id, (xmax = 0) AS inserted

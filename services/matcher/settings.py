@@ -34,12 +34,6 @@ class MatcherSettings(Settings):
         "create_account",
         description="No match: found an account from the lead (option 1) or queue it for review (option 2).",
     )
-    matcher_fuzzy_similarity: float = Field(
-        0.2,
-        gt=0,
-        le=1,
-        description="Trigram similarity a name among the 10 nearest needs to be a fuzzy candidate.",
-    )
     matcher_review_sla_hours: float = Field(
         24.0, gt=0, description="Review items older than this are flagged as over their SLA."
     )

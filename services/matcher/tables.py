@@ -35,6 +35,8 @@ class Account(MatcherTable, table=True):
     name_key: str = ""
     name_text: str = ""
     acronym: str | None = None
+    core_key: str = ""
+    sorted_key: str = ""
     open_opps: int = 0
     last_activity_at: datetime | None = Field(
         default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)

@@ -125,6 +125,16 @@ class CompanyName:
         return "".join(self.tokens)
 
     @property
+    def core(self) -> str:
+        """The key without generic words: `Acme Group` and `Acme International` share `acme`."""
+        return "".join(t for t in self.tokens if t not in GENERIC_WORDS) or self.key
+
+    @property
+    def sorted_key(self) -> str:
+        """The key with its words in order: `Jones Smith` is `Smith Jones` told the other way."""
+        return "".join(sorted(self.tokens))
+
+    @property
     def acronym(self) -> str | None:
         """Initials of a name of three or more words; shorter acronyms collide too often."""
         if len(self.tokens) < 3:
