@@ -6,11 +6,13 @@ from fastapi import APIRouter, status
 
 from services.matcher.accounts import clean_domains, create_account
 from services.matcher.models import AccountIn, AccountOut, MatchOut
+from services.matcher.review_api import router as review_router
 from services.matcher.tables import Account, Match
 from shared.app import UowDep
 from shared.problems import Problem
 
 router = APIRouter(tags=["matcher"])
+router.include_router(review_router)
 
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED)
