@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from services.matcher.accounts import clean_domains, create_account
+from services.matcher.import_api import router as import_router
 from services.matcher.models import AccountIn, AccountOut, MatchOut
 from services.matcher.review_api import router as review_router
 from services.matcher.tables import Account, Match
@@ -13,6 +14,7 @@ from shared.problems import Problem
 
 router = APIRouter(tags=["matcher"])
 router.include_router(review_router)
+router.include_router(import_router)
 
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED)

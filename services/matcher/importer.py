@@ -39,6 +39,7 @@ STAGING_COLUMNS: tuple[str, ...] = (
 class ImportProgress:
     import_id: str
     format: str
+    status: str = "running"  # running | done | failed
     phase: str = "parsing"
     rows_read: int = 0
     rows_valid: int = 0
@@ -49,6 +50,7 @@ class ImportProgress:
     errors: list[dict[str, Any]] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
+    failure: str | None = None
 
     def error(self, line: int, external_id: str | None, field_name: str, reason: str) -> None:
         self.error_count += 1

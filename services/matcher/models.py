@@ -96,6 +96,7 @@ class ImportOut(BaseModel):
     errors: list[dict[str, Any]]
     started_at: datetime
     finished_at: datetime | None
+    failure: str | None = None
 
 
 class ReviewCandidateOut(BaseModel):
