@@ -37,13 +37,14 @@ def pool_for(country: str | None, pools: Sequence[Pool]) -> Pool | None:
 def next_member(pool: Pool, assigned: Mapping[str, int]) -> Member | None:
     """Weighted round-robin: the active member furthest below its share of what was assigned.
 
-    With weights 2 and 1 the sequence is a, b, a, a, b, a...: each member's count over its
-    weight stays level, so the order is fair however the pool's membership changes.
+    Sainte-Lague's divisor (count + 1/2) / weight interleaves: with weights 2 and 1 the turns
+    go a, b, a, a, b, a... and each member's count over its weight stays level, however the
+    pool's membership changes.
     """
     active = [m for m in pool.members if m.active and m.weight > 0]
     if not active:
         return None
-    return min(active, key=lambda m: ((assigned.get(m.owner, 0) + 1) / m.weight, pool.members.index(m)))
+    return min(active, key=lambda m: ((assigned.get(m.owner, 0) + 0.5) / m.weight, pool.members.index(m)))
 
 
 def assign(
