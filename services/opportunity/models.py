@@ -75,6 +75,7 @@ class OpportunityIn(_Strict):
     next_step: str | None = None
     next_step_owner: str | None = None
     next_step_due: date | None = None
+    actor: str = Field("api", min_length=1, description="Who creates it (a person); kept as created_by.")
 
 
 class OpportunityPatch(_Strict):

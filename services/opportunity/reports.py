@@ -81,28 +81,26 @@ async def funnel_counts(session: AsyncSession, pipeline: Pipeline, cohort: Cohor
 
 
 async def velocity(session: AsyncSession, pipeline: Pipeline, cohort: Cohort) -> list[dict[str, Any]]:
-    """Days from first entering a stage to first entering any later one: count, median, p90."""
+    """Days from first entering a stage to first entering any later one: count, median, p90.
+    One scan: each opp yields a span per stage it left (LATERAL VALUES), spans then grouped."""
     stages = _progress(pipeline)
-    where, params = cohort.where()
-    parts = []
-    for i, stage in enumerate(stages[:-1]):
-        later = ", ".join(f"entered_{s}" for s in stages[i + 1 :])
-        parts.append(
-            f"SELECT '{stage}' AS from_stage, '{stages[i + 1]}' AS to_stage,"
-            f" extract(epoch FROM least({later}) - entered_{stage}) / 86400.0 AS days"
-            f" FROM opportunities WHERE {where} AND entered_{stage} IS NOT NULL"
-            f" AND least({later}) IS NOT NULL"
-        )
-    parts.append(
-        f"SELECT 'created' AS from_stage, '{WON}' AS to_stage,"
-        f" extract(epoch FROM entered_{WON} - created_at) / 86400.0 AS days"
-        f" FROM opportunities WHERE {where} AND entered_{WON} IS NOT NULL"
-    )
+    where, params = cohort.where("o")
+    spans = [
+        f"('{stage}', '{stages[i + 1]}', o.entered_{stage},"
+        f" least({', '.join(f'o.entered_{s}' for s in stages[i + 1 :])}))"
+        for i, stage in enumerate(stages[:-1])
+    ]
+    spans.append(f"('created', '{WON}', o.created_at, o.entered_{WON})")
     sql = (
         "SELECT from_stage, to_stage, count(*) AS opps,"
         " percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days,"
         " percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS p90_days"
-        f" FROM ({' UNION ALL '.join(parts)}) spans GROUP BY from_stage, to_stage"
+        " FROM (SELECT s.from_stage, s.to_stage,"
+        " extract(epoch FROM s.left_at - s.entered_at) / 86400.0 AS days"
+        f" FROM opportunities o CROSS JOIN LATERAL (VALUES {', '.join(spans)})"
+        " AS s (from_stage, to_stage, entered_at, left_at)"
+        f" WHERE {where} AND s.entered_at IS NOT NULL AND s.left_at IS NOT NULL) spans"
+        " GROUP BY from_stage, to_stage"
     )
     rows = {r["from_stage"]: dict(r) for r in (await session.execute(text(sql), params)).mappings()}
     order = [*stages[:-1], "created"]

@@ -35,7 +35,12 @@ async def locked_opp(uow: UnitOfWork, opp_id: str) -> Opportunity:
 
 
 async def described(
-    uow: UnitOfWork, settings: OpportunitySettings, opps: list[Opportunity], *, history: bool = False
+    uow: UnitOfWork,
+    settings: OpportunitySettings,
+    opps: list[Opportunity],
+    *,
+    history: bool = False,
+    breaches: bool = True,
 ) -> list[OpportunityOut]:
     """Opps with buying groups, stamps and SLA state: three queries for any number of opps."""
     ids = [opp.opp_id for opp in opps]
@@ -51,8 +56,10 @@ async def described(
             )
         )
     stays = {opp.opp_id: (opp.stage, opp.stage_entered_at) for opp in opps}
-    breaches = await uow.session.scalars(select(SlaBreach).where(col(SlaBreach.opp_id).in_(ids)))
-    for breach in breaches:
+    found: list[SlaBreach] = []
+    if breaches:
+        found = list(await uow.session.scalars(select(SlaBreach).where(col(SlaBreach.opp_id).in_(ids))))
+    for breach in found:
         sla = out[breach.opp_id].sla
         if sla is not None and stays[breach.opp_id] == (breach.stage, breach.stage_entered_at):
             sla.breached_at = breach.breached_at

@@ -317,10 +317,17 @@ async def test_create_update_and_list_with_filters(world: World) -> None:
     api = world.api
     created = await api.post(
         "/v1/opportunities",
-        json={"account_id": account, "amount": 1000, "owner": "olga", "close_date": "2027-06-30"},
+        json={
+            "account_id": account,
+            "amount": 1000,
+            "owner": "olga",
+            "close_date": "2027-06-30",
+            "actor": "rita",
+        },
     )
     assert created.status_code == 201, created.text
     opp = created.json()
+    assert opp["created_by"] == "rita" and opp["history"][0]["actor"] == "rita"
     assert opp["stage"] == "target" and opp["contact_roles"] == [] and list(opp["stamps"]) == ["target"]
     twice = await api.post("/v1/opportunities", json={"account_id": account})
     assert twice.status_code == 409

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 COMMITTEE_ROLES = ("decision_maker", "economic_buyer", "champion", "influencer", "technical_buyer")
 ROLES = (*COMMITTEE_ROLES, "evaluator", "user", "other")
@@ -72,7 +73,7 @@ class Pipeline:
     def first_stage(self) -> Stage:
         return self.stages[0]
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.stages)
 
