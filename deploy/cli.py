@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     from services.scoring.predictive.report import add_arguments
 
     add_arguments(evaluate)
+    export = scoring.add_parser("export", help="every scored person as a CSV training row for `evaluate`")
+    export.add_argument("--out", type=Path, required=True)
 
     args = parser.parse_args(argv)
     if args.command == "up":
@@ -48,10 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "settings":
         print_settings()
     elif args.command == "scoring":
-        from services.scoring.predictive.report import run
+        from services.scoring.predictive.report import run, run_export
         from services.scoring.settings import ScoringSettings
 
-        raise SystemExit(run(args, ScoringSettings().scoring_predictive_min_auc))
+        tool = run if args.tool == "evaluate" else run_export
+        raise SystemExit(tool(args, ScoringSettings()))
 
 
 def serve_service(name: str, host: str, port: int) -> None:

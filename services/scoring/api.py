@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from services.scoring import people, scorer
 from services.scoring.decay_pass import scheduled
 from services.scoring.domain import lifecycle
 from services.scoring.domain.buying_group import GroupEngagement, Member, group_engagement
+from services.scoring.predictive.features import feature_row
 from services.scoring.settings import ScoringSettings
-from services.scoring.tables import Deal, GroupMember, LifecycleChange, Person
+from services.scoring.tables import Deal, GroupMember, LifecycleChange, Person, ScoredEngagement
 from shared.app import RuntimeDep, UowDep
 from shared.problems import Problem
 
@@ -29,6 +31,17 @@ def _settings(runtime: RuntimeDep) -> ScoringSettings:
 
 
 SettingsDep = Annotated[ScoringSettings, Depends(_settings)]
+
+
+class Factor(BaseModel):
+    column: str
+    effect: float = Field(description="likelihood points this value adds (or takes) against not knowing it")
+
+
+class Predicted(BaseModel):
+    likelihood: float = Field(description="0-100: the chance this person becomes an opportunity")
+    model_auc: float
+    top_factors: list[Factor]
 
 
 class ScoreOut(BaseModel):
@@ -46,6 +59,7 @@ class ScoreOut(BaseModel):
     as_of: datetime
     last_emitted_score: float | None
     last_engaged_at: datetime | None
+    predicted: Predicted | None = None
 
 
 def score_out(person: Person, settings: ScoringSettings, now: datetime) -> ScoreOut:
@@ -77,8 +91,31 @@ async def _person(uow: UowDep, person_id: str, *, lock: bool = False) -> Person:
 
 @router.get("/scores/{person_id}")
 async def get_score(person_id: str, uow: UowDep, settings: SettingsDep) -> ScoreOut:
-    """The current score of a lead id or a contact id, with its reasons and model version."""
-    return score_out(await _person(uow, person_id), settings, datetime.now(UTC))
+    """The current score of a lead id or a contact id, with its reasons and model version, and the
+    predictive likelihood when a validated model is configured."""
+    person = await _person(uow, person_id)
+    out = score_out(person, settings, datetime.now(UTC))
+    if settings.predictive is not None:
+        out.predicted = await _predicted(uow, person, settings)
+    return out
+
+
+async def _predicted(uow: UowDep, person: Person, settings: ScoringSettings) -> Predicted:
+    totals = await uow.session.execute(
+        select(col(ScoredEngagement.kind), func.count(), func.sum(col(ScoredEngagement.points)))
+        .where(col(ScoredEngagement.person_id) == person.person_id)
+        .group_by(col(ScoredEngagement.kind))
+    )
+    counts, points = {}, 0.0
+    for kind, count, total in totals:
+        counts[kind], points = int(count), points + float(total or 0)
+    row = feature_row(settings.scoring_model, person.model_dump(), counts, points=points)
+    likelihood, factors = await asyncio.to_thread(settings.predictive.likelihood, row)
+    return Predicted(
+        likelihood=likelihood,
+        model_auc=round(settings.predictive.auc, 4),
+        top_factors=[Factor(column=column, effect=effect) for column, effect in factors],
+    )
 
 
 class StageIn(BaseModel):

@@ -70,6 +70,7 @@ async def decay_forever(uow: Callable[[], UnitOfWork], settings: ScoringSettings
 async def scheduled(app: FastAPI) -> AsyncIterator[None]:
     """Runs the decay pass beside the service for as long as the app lives."""
     runtime = app.state.runtime
+    log.info("scoring.predictive_model", status=runtime.settings.predictive_note)
     task = asyncio.create_task(decay_forever(runtime.uow, runtime.settings), name="scoring-decay")
     try:
         yield

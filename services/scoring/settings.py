@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, PrivateAttr
 
@@ -38,7 +40,14 @@ class ScoringSettings(Settings):
         le=1.0,
         description="A predictive model is used only when its validated ROC AUC reaches this.",
     )
+    scoring_predictive_model_file: Path | None = Field(
+        None,
+        description="A model saved by `cascade scoring evaluate --save`; scores show its 0-100 likelihood "
+        "only when its validated AUC reaches SCORING_PREDICTIVE_MIN_AUC.",
+    )
     _model: ScoringModel = PrivateAttr()
+    _predictive: Any = PrivateAttr(None)
+    _predictive_note: str = PrivateAttr("no predictive model configured")
 
     def model_post_init(self, context: object, /) -> None:
         """Load and validate the scoring model now, so a bad one stops the service at start."""
@@ -54,6 +63,34 @@ class ScoringSettings(Settings):
             version = f"{model.version}+half-life-{self.scoring_half_life_days:g}d"
             model = model.model_copy(update={"behaviour": behaviour, "version": version})
         self._model = model
+        if self.scoring_predictive_model_file is not None:
+            self._load_predictive(self.scoring_predictive_model_file)
+
+    def _load_predictive(self, path: Path) -> None:
+        from services.scoring.predictive.model_file import load
+
+        try:
+            saved = load(path)
+        except (OSError, ValueError, EOFError, ImportError, AttributeError, pickle.UnpicklingError) as exc:
+            raise ValueError(f"predictive model {path} cannot be loaded: {exc}") from None
+        if saved.usable(self.scoring_predictive_min_auc):
+            self._predictive = saved
+            self._predictive_note = (
+                f"{saved.candidate}, validated ROC AUC {saved.auc:.3f} on {saved.rows} rows"
+            )
+        else:
+            self._predictive_note = (
+                f"not used: validated ROC AUC {saved.auc:.3f} is below {self.scoring_predictive_min_auc}"
+            )
+
+    @property
+    def predictive(self) -> Any:
+        """The saved predictive model when it is usable, else None (see `predictive_note`)."""
+        return self._predictive
+
+    @property
+    def predictive_note(self) -> str:
+        return self._predictive_note
 
     @property
     def scoring_model(self) -> ScoringModel:

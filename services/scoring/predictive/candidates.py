@@ -41,7 +41,10 @@ def _one_hot(table: Table, *, splines: bool, min_frequency: int | None) -> Colum
     if splines:
         # Quantiles first: activity counts have long tails (one lead with 250 visits) and many ties
         # at zero; knots spread over ranks bend where the leads are, not where the outliers are.
-        steps += [QuantileTransformer(n_quantiles=200), SplineTransformer(n_knots=6, degree=3)]
+        quantiles = min(
+            200, max(10, len(table.y) * 2 // 5)
+        )  # an inner training fold holds about half the rows
+        steps += [QuantileTransformer(n_quantiles=quantiles), SplineTransformer(n_knots=6, degree=3)]
     steps.append(StandardScaler())
     encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=min_frequency)
     if min_frequency is None:

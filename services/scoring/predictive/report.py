@@ -10,6 +10,7 @@ from services.scoring.predictive.table import TableError, describe, positives_sh
 
 if TYPE_CHECKING:  # scikit-learn loads when a model is evaluated, not with every `cascade` command
     from services.scoring.predictive.evaluate import Evaluation
+    from services.scoring.settings import ScoringSettings
 
 TOP_COLUMNS = 10
 
@@ -29,10 +30,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-baselines", action="store_true", help="skip the two baseline models")
     parser.add_argument("--min-auc", type=float, help="usable threshold (default SCORING_PREDICTIVE_MIN_AUC)")
+    parser.add_argument(
+        "--save", type=Path, metavar="MODEL", help="when usable, train on every row and save the model here"
+    )
 
 
-def run(args: argparse.Namespace, min_auc: float) -> int:
+def run_export(args: argparse.Namespace, settings: ScoringSettings) -> int:
+    import asyncio
+
+    from services.scoring.export import export
+
+    people = asyncio.run(export(settings, args.out))
+    print(f"exported {people} people to {args.out} (target: became_opportunity)")
+    return 0
+
+
+def run(args: argparse.Namespace, settings: ScoringSettings) -> int:
     """Prints the report; returns the process exit status (2: the CSV cannot be learnt from)."""
+    min_auc = settings.scoring_predictive_min_auc
     from services.scoring.predictive.evaluate import evaluate
 
     try:
@@ -50,7 +65,17 @@ def run(args: argparse.Namespace, min_auc: float) -> int:
     if table.dropped:
         print("columns not used: " + "; ".join(f"{name} ({why})" for name, why in table.dropped.items()))
     result = evaluate(table, baselines=not args.no_baselines)
-    print(report(result, min_auc if args.min_auc is None else args.min_auc))
+    threshold = min_auc if args.min_auc is None else args.min_auc
+    print(report(result, threshold))
+    if args.save is not None:
+        if not result.usable(threshold):
+            print(f"not saved: a model below the threshold is never used ({args.save})")
+            return 1
+        from services.scoring.predictive.model_file import train
+
+        saved = train(table, args.target, result.mean_auc)
+        saved.save(args.save)
+        print(f"saved {saved.candidate} trained on {saved.rows} rows to {args.save}")
     return 0
 
 
