@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from services.matcher import handlers
+from services.matcher import handlers, opps
 from services.matcher.api import router
 from services.matcher.settings import MatcherSettings
 from shared.events import (
@@ -16,6 +16,8 @@ from shared.events import (
     LeadRejected,
     LeadReviewRequested,
     LeadUpdated,
+    OppCreated,
+    OppStageChanged,
 )
 from shared.kafka.consumer import Handler
 from shared.runtime import Runtime, ServiceDefinition
@@ -29,6 +31,8 @@ def _handlers(runtime: Runtime) -> dict[str, Handler]:
     return {
         LeadCreated.TYPE: partial(handlers.on_lead_created, settings=settings),
         LeadUpdated.TYPE: handlers.on_lead_updated,
+        OppCreated.TYPE: opps.on_opp_created,
+        OppStageChanged.TYPE: opps.on_opp_stage_changed,
     }
 
 

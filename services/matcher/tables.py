@@ -118,3 +118,13 @@ class RoutingCount(MatcherTable, table=True):
     pool: str = Field(primary_key=True)
     owner: str = Field(primary_key=True)
     assigned: int = 0
+
+
+class AccountOpp(MatcherTable, table=True):
+    """An account's opportunity as opp events describe it: open until a closed stage."""
+
+    __tablename__ = "account_opps"
+    opp_id: str = Field(primary_key=True)
+    account_id: str = Field(index=True)
+    stage: str
+    open: bool

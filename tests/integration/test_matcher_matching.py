@@ -12,7 +12,7 @@ from typing import Any
 
 from services.matcher import handlers
 from services.matcher.settings import MatcherSettings
-from shared.events import Envelope, LeadCreated
+from shared.events import Envelope, LeadCreated, OppCreated, OppStageChanged
 from tests.conftest import make_settings
 from tests.integration.test_event_order import publish
 from tests.support.db import fetch, scalar
@@ -127,3 +127,60 @@ async def test_concurrent_deliveries_never_duplicate_a_contact(database_url: str
         f"%@{domain}",
     )
     assert same_contact == 8
+
+
+async def test_an_open_opp_from_opp_events_breaks_a_tie_between_same_named_accounts(
+    database_url: str, broker: Broker
+) -> None:
+    name = f"{word()} {word()}"
+    settings = make_settings(database_url, broker.bootstrap)
+    async with InProcessStack(settings, names=("matcher",)) as stack:
+        await stack.wait_connected()
+        matcher = stack.client("matcher")
+        ids = [
+            (await matcher.post("/v1/accounts", json={"name": name})).json()["account_id"] for _ in range(2)
+        ]
+        opp_id = str(uuid.uuid4())
+        opened = OppCreated(
+            opp_id=opp_id, account_id=ids[1], type="acquisition", stage="target", created_by="t"
+        )
+        await publish(broker, settings["kafka_topic_prefix"], (opened, 1))
+
+        async def counted() -> bool:
+            return (
+                await scalar(
+                    database_url, "SELECT open_opps FROM matcher.accounts WHERE account_id = $1", ids[1]
+                )
+                == 1
+            )
+
+        await eventually(counted)
+        chooser = lead(f"z-{word()}@gmail.com", company=name)
+        await publish(broker, settings["kafka_topic_prefix"], (chooser, 1))
+
+        async def decided() -> dict[str, Any] | None:
+            match: dict[str, Any] = (await matcher.get(f"/v1/leads/{chooser.lead_id}/match")).json()
+            return match if match["status"] != "pending" else None
+
+        match = await eventually(decided)
+        assert match["account_id"] == ids[1] and "broken by the rule 'open_opp'" in match["explanation"]
+        closed = OppStageChanged(
+            opp_id=opp_id,
+            account_id=ids[1],
+            type="acquisition",
+            from_stage="target",
+            to_stage="closed_lost",
+            at=datetime.now(UTC),
+            actor="t",
+        )
+        await publish(broker, settings["kafka_topic_prefix"], (closed, 2))
+
+        async def recounted() -> bool:
+            return (
+                await scalar(
+                    database_url, "SELECT open_opps FROM matcher.accounts WHERE account_id = $1", ids[1]
+                )
+                == 0
+            )
+
+        await eventually(recounted)
