@@ -38,6 +38,8 @@ async def advance_if_hot(
     uow: UnitOfWork, settings: OpportunitySettings, opp: Opportunity, *, now: datetime
 ) -> None:
     """Last marketing stage + a member scoring over the threshold -> the SDR stage, through its gates."""
+    if not settings.pipelines.enabled(opp.type):
+        return
     pipeline = settings.pipelines[opp.type]
     marketing, sdr = pipeline.last_marketing, pipeline.sdr
     if not settings.opportunity_score_automation or marketing is None or sdr is None:

@@ -92,6 +92,8 @@ async def move_opp(
 ) -> Move | Refusal:
     """Plan the move through the gates and, if allowed, apply it (stamps, history, event).
     The caller holds the opp's row lock."""
+    if not pipelines.enabled(opp.type):
+        return Refusal(409, "type_switched_off", f"{opp.type} opportunities are switched off")
     plan = plan_move(
         pipelines[opp.type],
         opp.stage,

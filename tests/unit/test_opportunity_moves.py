@@ -116,6 +116,7 @@ def test_closing_won_needs_the_win_gate_and_lost_needs_nothing() -> None:
         ("target", "target", 409, "same_stage"),
         ("closed_lost", "target", 409, "closed"),
         ("closed_won", "closed_lost", 409, "closed"),
+        ("demo", "target", 409, "stage_not_in_pipeline"),  # the configuration dropped its stage
     ],
 )
 def test_impossible_moves(current: str, target: str, status: int, reason: str) -> None:

@@ -47,6 +47,12 @@ def plan_move(
             "unknown_stage",
             f"the {pipeline.type} pipeline has no stage {target!r}; stages are {', '.join(pipeline.names)}",
         )
+    if not pipeline.has(current):
+        return Refusal(
+            409,
+            "stage_not_in_pipeline",
+            f"the opp sits in {current!r}, which the {pipeline.type} pipeline no longer has",
+        )
     if pipeline.stage(current).closed:
         return Refusal(409, "closed", f"the opp is {current}; a closed opp does not move")
     if target == current:
