@@ -76,8 +76,8 @@ def webhook_secrets(state: Path) -> Path:
             "generic": "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
             "salesforce": "set-your-15-character-organization-id",
         }
-        path.write_text(json.dumps(generated, indent=2) + "\n")
-        path.chmod(0o600)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(json.dumps(generated, indent=2) + "\n")
     return path
 
 

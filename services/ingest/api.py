@@ -112,6 +112,9 @@ async def resubmit_quarantined(
             f"still refused: {rejection.reason}",
             errors=[{"field": rejection.field or "payload", "reason": rejection.reason}],
         ) from rejection
+    except webhooks.SourceUnavailable as exc:
+        raise Problem(503, "Service Unavailable", str(exc), {"Retry-After": "60"}) from exc
+    row.resubmitted_payload = fix.payload
     row.status, row.resolved_at = "resubmitted", datetime.now(UTC)
     row.lead_id = next((o.lead_id for o in outcomes if o.lead_id), None)
     await uow.commit()

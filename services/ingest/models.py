@@ -133,6 +133,9 @@ class QuarantinedOut(BaseModel):
     field: str | None
     status: str
     lead_id: str | None
+    resubmitted_payload: dict[str, JsonValue] | None = Field(
+        None, description="The corrected item, if one was sent."
+    )
     created_at: datetime
     resolved_at: datetime | None
 

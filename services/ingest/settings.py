@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from pathlib import Path
 from typing import Annotated
 
+import structlog
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from shared.settings import Settings
 
 SOURCES = ("hubspot", "marketo", "mautic", "salesforce", "generic")
+log = structlog.get_logger(__name__)
+# Secrets files by path: (modification time, secrets) of the last copy that parsed.
+_files: dict[Path, tuple[int, dict[str, list[str]]]] = {}
 
 
 class IngestSettings(Settings):
@@ -45,6 +51,11 @@ class IngestSettings(Settings):
     generic_field_map: Annotated[dict[str, str], NoDecode] | None = Field(
         None, description="JSON: dotted source path -> Cascade field, for the generic source."
     )
+    salesforce_url_token: str | None = Field(
+        None,
+        description="Outbound Messages are unsigned and organization ids are not secret: when set, the"
+        " endpoint URL must carry ?token=<this> (put it in the Outbound Message's endpoint URL).",
+    )
     hubspot_access_token: str | None = Field(
         None, description="Private-app token to read a created contact from HubSpot's CRM API."
     )
@@ -71,12 +82,30 @@ class IngestSettings(Settings):
         return self
 
     def secrets_for(self, source: str) -> list[str]:
-        """The secrets valid now for a source: settings and the secrets file (re-read for rotation)."""
+        """The secrets valid now for a source: settings and the secrets file (re-read when it changes)."""
         merged = list(self.webhook_secrets.get(source, []))
-        if self.webhook_secrets_file and self.webhook_secrets_file.exists():
-            from_file = _secret_lists(json.loads(self.webhook_secrets_file.read_text()))
+        if self.webhook_secrets_file:
+            from_file = _read_secrets_file(self.webhook_secrets_file)
             merged += [secret for secret in from_file.get(source, []) if secret not in merged]
         return merged
+
+
+def _read_secrets_file(path: Path) -> dict[str, list[str]]:
+    """The file's secrets; a half-written or broken file keeps the last good copy in use."""
+    try:
+        modified = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    cached = _files.get(path)
+    if cached and cached[0] == modified:
+        return cached[1]
+    try:
+        secrets = _secret_lists(json.loads(path.read_text()))
+    except (OSError, ValueError) as exc:
+        log.warning("webhook.secrets_file_unreadable", path=str(path), error=str(exc))
+        return cached[1] if cached else {}
+    _files[path] = (modified, secrets)
+    return secrets
 
 
 def _secret_lists(value: object) -> dict[str, list[str]]:
@@ -87,5 +116,16 @@ def _secret_lists(value: object) -> dict[str, list[str]]:
         listed = [secrets] if isinstance(secrets, str) else secrets
         if not isinstance(listed, list) or not all(isinstance(s, str) and s for s in listed):
             raise ValueError(f"webhook secrets for {source!r} must be a string or a list of strings")
+        if source == "generic":
+            for secret in listed:
+                _check_standard_webhooks_secret(secret)
         lists[str(source)] = listed
     return lists
+
+
+def _check_standard_webhooks_secret(secret: str) -> None:
+    if secret.startswith("whsec_"):
+        try:
+            base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        except binascii.Error as exc:
+            raise ValueError("a generic secret starting with whsec_ must be base64 after the prefix") from exc

@@ -108,6 +108,7 @@ class QuarantinedItem(IngestTable, table=True):
     reason: str
     field: str | None = None
     status: str = "open"
+    resubmitted_payload: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONB))
     lead_id: str | None = None
     resolved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -6,12 +6,13 @@ Retry-After) for what it can. Nothing is stored for a delivery that fails authen
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services.ingest import webhooks
 from services.ingest.domain.normalise import storable
@@ -29,6 +30,8 @@ from shared.telemetry import instruments
 router = APIRouter(tags=["webhooks"])
 log = structlog.get_logger(__name__)
 _in_flight = 0
+# Deadlock and serialization failure.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
 
 def _counter(name: str, description: str, source: str, **attributes: str) -> None:
@@ -106,6 +109,8 @@ async def _receive(
         raise Problem(401, "Unauthorized", f"{source} webhook not authenticated: {failure}.")
     _counter("webhooks.received", "Authenticated webhook deliveries.", source)
     delivery_id = spec.delivery_id(delivery)
+    if len(delivery_id) > webhooks.MAX_KEY:
+        delivery_id = "sha256:" + hashlib.sha256(delivery_id.encode()).hexdigest()
     try:
         batch = webhooks.units(spec, spec.split(delivery), settings)
         if source == "hubspot":
@@ -122,7 +127,11 @@ async def _receive(
             async with runtime.uow() as uow:
                 answer = await webhooks.stored_answer(uow, source, delivery_id)
     except MalformedBody as exc:
-        await _quarantine_body(runtime, source, delivery_id, body, str(exc))
+        try:
+            await _quarantine_body(runtime, source, delivery_id, body, str(exc))
+        except TRANSIENT_ERRORS as store_error:
+            log.warning("webhook.store_unavailable", source=source, error=repr(store_error))
+            raise _retry_later("Storage unavailable; retry.", 5) from exc
         raise Problem(
             400,
             "Bad Request",
@@ -131,20 +140,29 @@ async def _receive(
         ) from exc
     except webhooks.SourceUnavailable as exc:
         log.warning("webhook.source_unavailable", source=source, error=str(exc))
-        raise Problem(503, "Service Unavailable", str(exc), {"Retry-After": "60"}) from exc
-    except IntegrityError as exc:  # a concurrent delivery of the same person won a race: retry wins
-        log.info("webhook.conflict", source=source, error=str(exc.orig))
-        raise Problem(503, "Service Unavailable", "A concurrent write; retry.", {"Retry-After": "1"}) from exc
+        raise _retry_later(str(exc), 60) from exc
     except TRANSIENT_ERRORS as exc:
         log.warning("webhook.store_unavailable", source=source, error=repr(exc))
-        raise Problem(
-            503, "Service Unavailable", "Storage unavailable; retry.", {"Retry-After": "5"}
-        ) from exc
+        raise _retry_later("Storage unavailable; retry.", 5) from exc
+    except DBAPIError as exc:
+        # A concurrent delivery of the same person won a race, or PostgreSQL broke a deadlock:
+        # the transaction was rolled back whole and a retry succeeds.
+        if (
+            not isinstance(exc, IntegrityError)
+            and getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES
+        ):
+            raise
+        log.info("webhook.conflict", source=source, error=str(exc.orig))
+        raise _retry_later("A conflicting write; retry.", 1) from exc
     for item in answer.items:
         _counter("webhooks.items", "Webhook items by outcome.", source, outcome=item.outcome)
     if source == "salesforce":
         return Response(salesforce.ACK, media_type="text/xml")
     return JSONResponse(answer.model_dump(mode="json"))
+
+
+def _retry_later(detail: str, seconds: int) -> Problem:
+    return Problem(503, "Service Unavailable", detail, {"Retry-After": str(seconds)})
 
 
 async def _limited_body(request: Request, limit: int) -> bytes:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from pydantic import ValidationError
@@ -39,6 +40,8 @@ from shared.db import insert_or_skip
 from shared.problems import Problem
 from shared.uow import UnitOfWork
 
+MAX_KEY = 200
+FETCH_CONCURRENCY = 8
 ENGAGEMENT_IDS = uuid.UUID("9b6f4f0e-4a43-4c8e-9a59-3c5b7d0d2a11")
 FLAGS = ("unsubscribed", "marketing_consent")
 DELIVERIES = WebhookDelivery.__table__  # type: ignore[attr-defined]
@@ -75,6 +78,15 @@ def _body_hash(request: Request) -> str:
     return hashlib.sha256(request.body).hexdigest()
 
 
+def _salesforce(request: Request, secrets: list[str], settings: IngestSettings) -> str | None:
+    """The URL token when one is set (organization ids are not secret), then the organization."""
+    if settings.salesforce_url_token:
+        offered = parse_qs(urlsplit(request.uri).query).get("token", [""])[0]
+        if failure := signatures.shared_secret({"token": offered}, "token", [settings.salesforce_url_token]):
+            return f"URL {failure}"
+    return signatures.salesforce_org(salesforce.organization_id(request.body), secrets)
+
+
 SOURCES: dict[str, Source] = {
     "hubspot": Source(
         content_types=("application/json",),
@@ -93,7 +105,8 @@ SOURCES: dict[str, Source] = {
         authenticate=lambda r, secrets, s: signatures.shared_secret(
             r.headers, s.marketo_secret_header, secrets
         ),
-        delivery_id=_body_hash,
+        # Marketo never retries, and the same body again is a real repeat (the same click another day).
+        delivery_id=lambda _: str(uuid.uuid4()),
         split=lambda r: marketo.split(r.body),
         convert=lambda payload, s: marketo.convert(payload, s.marketo_field_map),
     ),
@@ -106,9 +119,7 @@ SOURCES: dict[str, Source] = {
     ),
     "salesforce": Source(
         content_types=("text/xml", "application/soap+xml"),
-        authenticate=lambda r, secrets, _: signatures.salesforce_org(
-            salesforce.organization_id(r.body), secrets
-        ),
+        authenticate=lambda r, secrets, s: _salesforce(r, secrets, s),
         delivery_id=_body_hash,
         split=lambda r: salesforce.split(r.body),
         convert=lambda payload, _: [salesforce.convert(payload)],
@@ -146,6 +157,8 @@ def units(source: Source, raws: list[RawItem], settings: IngestSettings) -> list
             converted = [Rejected(f"the item is not in this source's shape: {exc}", None)]
         for part, item in enumerate(converted):
             key = raw.key if raw.key is None or len(converted) == 1 else f"{raw.key}:{part}"
+            if key is not None and len(key) > MAX_KEY:  # a B-tree entry must fit a third of a page
+                key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
             out.append(Unit(len(out), key, raw.payload, item))
     return out
 
@@ -200,9 +213,17 @@ async def _fetch_contacts(ids: list[str], settings: IngestSettings) -> dict[str,
                 return Rejected(f"HubSpot has no contact {contact_id}", "objectId")
             if response.status_code != 200:
                 raise SourceUnavailable(f"HubSpot API answered {response.status_code}")
-            return hubspot.contact(response.json())
+            try:
+                return hubspot.contact(response.json())
+            except ValueError as exc:
+                raise SourceUnavailable(f"HubSpot API answered 200 without JSON: {exc}") from exc
 
-        found = await asyncio.gather(*(one(contact_id) for contact_id in ids))
+        async def limited(contact_id: str) -> Item:
+            async with gate:
+                return await one(contact_id)
+
+        gate = asyncio.Semaphore(FETCH_CONCURRENCY)  # HubSpot allows about 10 requests a second per app
+        found = await asyncio.gather(*(limited(contact_id) for contact_id in ids))
     return dict(zip(ids, found, strict=True))
 
 
@@ -273,8 +294,13 @@ async def judge(
             )
     try:
         lead_id, status = await apply(uow, source, unit)
+        seen = status == "duplicate"  # an engagement whose own id was recorded before
         outcome = ItemOutcome(
-            index=unit.index, outcome="accepted", item_id=unit.key, lead_id=lead_id, status=status
+            index=unit.index,
+            outcome="duplicate" if seen else "accepted",
+            item_id=unit.key,
+            lead_id=lead_id,
+            status=status,
         )
     except ItemRejected as rejection:
         quarantine_id = await quarantine(uow, source, delivery_id, unit.key, unit.payload, rejection)
@@ -378,7 +404,8 @@ async def _engagement(uow: UnitOfWork, source: str, key: str | None, item: Engag
         lead_id = await _lead_for(uow, source, item.source_id)
         if lead_id is None:
             raise ItemRejected("no email, and the person's source id is not one Cascade knows", "email")
-    engagement_id = str(uuid.uuid5(ENGAGEMENT_IDS, f"{source}:{key}")) if key else None
+    own_id = item.engagement_id or key
+    engagement_id = str(uuid.uuid5(ENGAGEMENT_IDS, f"{source}:{own_id}")) if own_id else None
     try:
         engagement = EngagementIn(
             engagement_id=engagement_id,

@@ -158,7 +158,7 @@ async def test_hubspot_events_fetch_created_contacts_and_apply_property_changes(
     response = await post_hubspot(ingest, body)
     assert response.status_code == 200, response.text
     created, changed, unknown = response.json()["items"]
-    assert created["outcome"] == "accepted" and created["item_id"] == "1001"
+    assert created["outcome"] == "accepted" and created["item_id"] == "62515:4200:1001:7001:1763900000000"
     assert changed["outcome"] == "accepted" and changed["lead_id"] == created["lead_id"]
     assert unknown["outcome"] == "rejected" and "no contact 7002" in unknown["reason"]
     lead = (await ingest.get(f"/v1/leads/{created['lead_id']}")).json()
@@ -246,6 +246,8 @@ async def test_mautic_batch_items_are_judged_alone_and_the_bad_one_can_be_fixed(
     )
     assert resubmitted.status_code == 200 and resubmitted.json()[0]["outcome"] == "accepted"
     assert (await ingest.get("/v1/quarantine", params={"source": "mautic"})).json() == []
+    [done] = (await ingest.get("/v1/quarantine", params={"source": "mautic", "status": "resubmitted"})).json()
+    assert done["resubmitted_payload"] == fixed and done["payload"] == held["payload"] and done["lead_id"]
     assert (await ingest.post(f"/v1/quarantine/{held['quarantine_id']}/resubmit", json={})).status_code == 409
 
     replay = await ingest.post("/v1/webhooks/mautic", content=body, headers=headers)
@@ -375,3 +377,38 @@ async def test_when_the_database_is_unreachable_senders_get_503_with_retry_after
     ):
         response = await post_generic(client, b'{"email": "later@acme-rockets.com"}', "msg_later")
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
+
+
+async def test_with_a_url_token_salesforce_needs_it_besides_the_organization(
+    fresh_database_url: str,
+) -> None:
+    settings = DEFINITION.settings(
+        **make_settings(fresh_database_url, "127.0.0.1:1"),
+        webhook_secrets=SECRETS,
+        salesforce_url_token="sf-url-token-0123456789",
+    )
+    app = create_app(DEFINITION, settings, with_kafka=False)
+    headers = {"Content-Type": "text/xml"}
+    body = fixture("salesforce_outbound.xml")
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest") as client,
+    ):
+        forged = await client.post("/v1/webhooks/salesforce", content=body, headers=headers)
+        wrong = await client.post("/v1/webhooks/salesforce?token=guess", content=body, headers=headers)
+        right = await client.post(
+            "/v1/webhooks/salesforce?token=sf-url-token-0123456789", content=body, headers=headers
+        )
+    assert forged.status_code == wrong.status_code == 401 and "token" in forged.json()["detail"]
+    assert right.status_code == 200 and "<Ack>true</Ack>" in right.text
+
+
+async def test_a_senders_engagement_id_dedupes_across_deliveries(ingest: httpx.AsyncClient) -> None:
+    meeting = json.dumps(
+        {"email": "ceo@acme-rockets.com", "kind": "meeting", "engagement_id": "mtg-42"}
+    ).encode()
+    first = (await post_generic(ingest, meeting, "msg_a")).json()["items"][0]
+    again = (await post_generic(ingest, meeting, "msg_b")).json()["items"][0]
+    assert first["outcome"] == "accepted" and first["status"] == "recorded"
+    assert again["outcome"] == "duplicate" and again["lead_id"] == first["lead_id"]
+    assert (await events(ingest)).count("engagement.recorded") == 1

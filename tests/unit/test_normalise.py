@@ -123,6 +123,8 @@ def test_phones_become_e164(raw: str, country: str | None, e164: str | None) -> 
         ("Toyota Motor Corporation", "Toyota Motor", "Corporation"),
         ("microsoft corp", "Microsoft", "corp"),
         ("AT&T", "AT&T", None),
+        ("Acme & Co.", "Acme", "& Co"),
+        ("Procter & Gamble Co.", "Procter & Gamble", "Co"),
         ("IBM", "IBM", None),
         ("n/a", None, None),
         ("---", None, None),
@@ -140,6 +142,12 @@ def test_company_names_keep_their_legal_form_aside(raw: str, name: str | None, s
         ("Co-Founder & CTO", "c_level", "engineering"),
         ("Directeur Général", "c_level", None),
         ("VP of Sales", "vp", "sales"),
+        ("Vice President of Sales", "vp", "sales"),
+        ("Senior Vice-President", "vp", None),
+        ("Owner", "c_level", "executive"),
+        ("Product Owner", "individual", "product"),
+        ("Partner Marketing Manager", "manager", "marketing"),
+        ("Directeur Général Adjoint", "vp", None),
         ("SVP Engineering", "vp", "engineering"),
         ("Head of Marketing", "vp", "marketing"),
         ("Marketing Director", "director", "marketing"),
@@ -162,6 +170,8 @@ def test_titles_give_seniority_and_department(title: str, level: str | None, dep
         ("Lovelace, Ada", ("Ada", "Lovelace")),
         ("Dr. Ada King Lovelace PhD", ("Ada", "King Lovelace")),
         ("Cher", ("Cher", None)),
+        ("John Smith, Jr.", ("John", "Smith")),
+        ("Mr. John Smith III", ("John", "Smith")),
         ("", (None, None)),
     ],
 )
@@ -177,6 +187,8 @@ def test_full_names_are_split(full: str, parts: tuple[str | None, str | None]) -
         ("25-50", 25),
         ("1000+", 1000),
         ("10k", 10_000),
+        ("1.200", 1200),
+        ("1,5k", 1500),
         ("", None),
         (None, None),
     ],
@@ -192,7 +204,16 @@ def test_an_employee_count_that_is_not_one_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("true", True), ("1", True), ("Yes", True), (1, True), ("false", False), ("0", False), ("maybe", None)],
+    [
+        ("true", True),
+        ("1", True),
+        ("Yes", True),
+        (1, True),
+        ("false", False),
+        ("0", False),
+        ("maybe", None),
+        ("unsubscribed", None),  # a direction word: only the source's parser knows what it means there
+    ],
 )
 def test_consent_flags(raw: object, value: bool | None) -> None:
     assert normalise.flag(raw) is value

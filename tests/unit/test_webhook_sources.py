@@ -68,6 +68,14 @@ class TestHubSpotSignature:
     def test_missing_headers_fail(self) -> None:
         assert "missing" in (self.check({}) or "")
 
+    @pytest.mark.parametrize("timestamp", ["²", "9" * 400, "-1", "1e3", " 1"])
+    def test_absurd_timestamps_are_refused_not_raised(self, timestamp: str) -> None:
+        headers = {**signing.hubspot("s3cret", URI, self.body), "X-HubSpot-Request-Timestamp": timestamp}
+        assert "not a number" in (self.check(headers) or "")
+        standard = lower(signing.standard("k", "m", b"{}"))
+        standard["webhook-timestamp"] = timestamp
+        assert "not a number" in (signatures.standard_webhooks(standard, b"{}", ["k"], NOW) or "")
+
 
 class TestOtherSignatures:
     def test_mautic_signs_the_body_alone(self) -> None:
@@ -121,11 +129,46 @@ class TestParsers:
 
     def test_hubspot_subscription_events(self) -> None:
         raws = hubspot.split(fixture("hubspot_events.json"))
-        assert [raw.key for raw in raws] == ["1001", "1002", "1003"]
+        # eventId alone is not unique (HubSpot says so): portal, subscription, object and time with it.
+        assert [raw.key for raw in raws] == [
+            "62515:4200:1001:7001:1763900000000",
+            "62515:4201:1002:7001:1763900001000",
+            "62515:4201:1003:7002:1763900002000",
+        ]
         items = [hubspot.convert(raw.payload) for raw in raws]
         assert items[0] == ContactFetch("7001")
         assert items[1] == PropertyChange("7001", "title", "Chief Technology Officer")
         assert items[2] == PropertyChange("7002", "email", "not-an-email")
+
+    def test_hubspot_retries_keep_their_key(self) -> None:
+        events = json.loads(fixture("hubspot_events.json"))
+        retried = json.dumps([{**event, "attemptNumber": 3} for event in events]).encode()
+        assert [r.key for r in hubspot.split(retried)] == [
+            r.key for r in hubspot.split(fixture("hubspot_events.json"))
+        ]
+
+    @pytest.mark.parametrize(
+        ("basis", "consent"),
+        [
+            ("Freely given consent from contact", True),
+            ("Legitimate interest \u2013 prospect/lead;Freely given consent from contact", True),
+            ("Legitimate interest \u2013 prospect/lead", False),
+            ("Not applicable", False),
+            ("", None),
+        ],
+    )
+    def test_hubspot_consent_is_only_freely_given_consent(self, basis: str, consent: bool | None) -> None:
+        item = hubspot.convert({"email": "a@b.com", "hs_legal_basis": basis})
+        assert isinstance(item, LeadItem) and item.fields.get("marketing_consent") is consent
+        change = hubspot.convert({"eventId": 1, "subscriptionType": "contact.propertyChange", "objectId": 1,
+                                  "propertyName": "hs_legal_basis", "propertyValue": basis})  # fmt: skip
+        assert isinstance(change, PropertyChange) and change.value is consent
+
+    def test_the_main_phone_wins_over_the_mobile(self) -> None:
+        item = hubspot.convert(
+            {"email": "a@b.com", "phone": "+1 415 555 2671", "mobilephone": "+1 415 555 0000"}
+        )
+        assert isinstance(item, LeadItem) and item.fields["phone"] == "+1 415 555 2671"
 
     def test_hubspot_refuses_more_than_100_events(self) -> None:
         events = [{"eventId": n, "subscriptionType": "contact.creation", "objectId": n} for n in range(101)]
@@ -168,7 +211,7 @@ class TestParsers:
             "mautic.page_on_hit",
             "mautic.page_on_hit",
         ]
-        assert raws[0].key == "mautic.lead_post_save_new:38186:2026-11-23T09:00:05+00:00"
+        assert raws[0].key.startswith("mautic.lead_post_save_new:38186:2026-11-23T09:00:05+00:00:")
         assert raws[1].key == "mautic.form_on_submit:914" and raws[2].key == "mautic.page_on_hit:55120"
         lead, form, page, unknown = (mautic.convert(raw.payload) for raw in raws)
         assert isinstance(lead, LeadItem) and lead.fields["title"] == "Lead Architect"
@@ -196,6 +239,18 @@ class TestParsers:
         assert isinstance(lead, LeadItem) and lead.source_id == "c-1"
         assert isinstance(download, EngagementItem) and download.kind == "download"
         assert isinstance(junk, LeadItem) and "email" not in junk.fields
+
+    def test_mautic_saves_of_one_contact_in_the_same_second_are_told_apart(self) -> None:
+        def save(title: str) -> bytes:
+            core = {"email": {"value": "a@b.io"}, "position": {"value": title}}
+            contact = {"id": 5, "dateModified": "2026-11-23T09:00:05+00:00", "fields": {"core": core}}
+            return json.dumps({"mautic.lead_post_save_update": [{"contact": contact}]}).encode()
+
+        assert mautic.split(save("CTO"))[0].key != mautic.split(save("CEO"))[0].key
+
+    def test_generic_engagement_keeps_the_senders_id(self) -> None:
+        item = generic.convert({"email": "a@b.io", "kind": "meeting", "engagement_id": "mtg-9"})
+        assert isinstance(item, EngagementItem) and item.engagement_id == "mtg-9"
 
     def test_generic_field_map_with_dotted_paths(self) -> None:
         item = generic.convert({"person": {"mail": "z@q.io"}}, {"person.mail": "email"})

@@ -98,6 +98,9 @@ def clean_company(raw: str | None) -> tuple[str | None, str | None]:
     if found and found.start() > 0:
         suffix = found.group(1)
         name = name[: found.start()].rstrip(" ,")
+        if name.lower().endswith((" &", " and", " und", " et")):  # "Acme & Co.": the "& Co." is the form
+            name, _, connector = name.rpartition(" ")
+            suffix = f"{connector} {suffix}"
     if (name.isupper() and len(name) > 4) or name.islower():
         name = " ".join(word.capitalize() if len(word) > 3 else word.upper() for word in name.split())
     return name, suffix

@@ -135,8 +135,10 @@ def phone_e164(value: str | None, country: str | None = None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-_TRUE = {"true", "yes", "y", "1", "on", "opted in", "opt-in", "subscribed", "checked", "x"}
-_FALSE = {"false", "no", "n", "0", "off", "opted out", "opt-out", "unsubscribed", "unchecked", ""}
+# Yes/no words only: "unsubscribed" or "opted out" mean opposite things in a consent field and in
+# an unsubscribe field, so they are left to the source's parser, which knows the field.
+_TRUE = {"true", "yes", "y", "1", "on", "checked", "x"}
+_FALSE = {"false", "no", "n", "0", "off", "unchecked", ""}
 
 
 def flag(value: object) -> bool | None:
@@ -156,6 +158,9 @@ def flag(value: object) -> bool | None:
 _RANGE = re.compile(r"^\s*(\d[\d,.\s]*)\s*(k)?\s*(?:[-\u2013]\s*\d[\d,.\s]*k?|\+)?\s*$", re.IGNORECASE)
 
 
+_THOUSANDS = re.compile(r"\d{1,3}([.,]\d{3})+")
+
+
 def employee_count(value: object) -> int | None:
     """A head count from 1200, "1,200", "25-50" (its lower bound), "1000+", "10k"; None if none given.
 
@@ -173,8 +178,12 @@ def employee_count(value: object) -> int | None:
     found = _RANGE.match(text)
     if not found:
         raise ValueError(f"{text!r} is not a number of employees")
-    number = float(found.group(1).replace(",", "").replace(" ", ""))
-    return int(number * 1000 if found.group(2) else number)
+    digits = found.group(1).replace(" ", "")
+    if found.group(2):  # "1,5k" and "1.5k": the separator is a decimal point
+        return int(float(digits.replace(",", ".")) * 1000)
+    if _THOUSANDS.fullmatch(digits):  # "1,200", and "1.200" as German or French write it
+        return int(digits.replace(",", "").replace(".", ""))
+    return int(float(digits.replace(",", ".")))
 
 
 def storable(value: Any) -> Any:

@@ -16,14 +16,14 @@ def split_name(full: str | None) -> tuple[str | None, str | None]:
     """("Ada", "Lovelace") from "Ada Lovelace", "Lovelace, Ada", "Dr. Ada King Lovelace PhD"."""
     if not full or not full.strip():
         return None, None
-    if "," in full:
-        last, _, first = full.partition(",")
-        return _joined(first.split()), _joined(last.split())
-    words = full.split()
-    while words and words[0].lower().rstrip(".") in _HONORIFICS and len(words) > 1:
+    words = full.replace(",", " , ").split()
+    while len(words) > 1 and words[-1].lower().replace(".", "") in _SUFFIXES | {","}:
+        words = words[:-1]  # "John Smith, Jr."
+    if "," in words:
+        comma = words.index(",")
+        return _joined(words[comma + 1 :]), _joined(words[:comma])
+    while len(words) > 1 and words[0].lower().rstrip(".") in _HONORIFICS:
         words = words[1:]
-    while len(words) > 1 and words[-1].lower().replace(".", "").rstrip(",") in _SUFFIXES:
-        words = words[:-1]
     if len(words) == 1:
         return words[0], None
     return words[0], " ".join(words[1:])
@@ -36,14 +36,17 @@ def _joined(words: list[str]) -> str | None:
 # Checked in order: the first rule whose pattern appears in the title wins. Word boundaries keep
 # "director" out of "coordinator" and "vp" out of "mvp".
 _SENIORITY_RULES: tuple[tuple[Seniority, re.Pattern[str]], ...] = (
+    # Vice presidents first: "Vice President of Sales" also contains "president".
+    ("vp", re.compile(r"\b(s?vp|evp|avp|vice[- ]president|head of|directeur general adjoint)\b")),
     (
         "c_level",
         re.compile(
-            r"\b(c[efiotmrsd]o|chief|president|founder|co-?founder|owner|managing director|"
-            r"general manager|partner|geschaftsfuhrer|gerant|pdg|directeur general(?! adjoint))\b"
+            r"\b(c[efiotmrsd]o|chief|president|founder|co-?founder|"
+            r"(?<!product )(?<!process )(?<!account )(?<!data )owner|"
+            r"managing director|managing partner|general partner|general manager|geschaftsfuhrer|"
+            r"gerant|pdg|directeur general)\b"
         ),
     ),
-    ("vp", re.compile(r"\b(s?vp|evp|vice[- ]president|head of|directeur general adjoint)\b")),
     ("director", re.compile(r"\b(director|directeur|directora?|leiter|head)\b")),
     ("manager", re.compile(r"\b(manager|mgr|lead|supervisor|team lead|responsable|gerente)\b")),
 )
@@ -59,7 +62,12 @@ _DEPARTMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("product", re.compile(r"\b(product|cpo|ux|design)\b")),
     ("legal", re.compile(r"\b(legal|counsel|compliance|clo|attorney|lawyer)\b")),
     ("customer_success", re.compile(r"\b(customer success|support|service|csm|customer experience)\b")),
-    ("executive", re.compile(r"\b(ceo|founder|president|owner|managing director|general manager)\b")),
+    (
+        "executive",
+        re.compile(
+            r"\b(ceo|founder|(?<!vice )(?<!vice-)president|owner|managing director|general manager)\b"
+        ),
+    ),
 )
 
 

@@ -49,4 +49,5 @@ def convert(record: dict[str, Any], field_map: dict[str, str] | None = None) -> 
         campaign=fields.get("campaign"),
         properties=properties if isinstance(properties, dict) else {},
         person={k: v for k, v in fields.items() if k in LEAD_FIELDS},
+        engagement_id=str(fields["engagement_id"]) if "engagement_id" in fields else None,
     )

@@ -49,17 +49,28 @@ def split(body: bytes) -> list[RawItem]:
             raise MalformedBody("an empty event list")
         if len(document) > 100:
             raise MalformedBody("HubSpot sends at most 100 events per request")
-        return [
-            RawItem(key=str(event["eventId"]) if _has_id(event) else None, payload=_as_dict(event))
-            for event in document
-        ]
+        return [RawItem(key=_event_key(event), payload=_as_dict(event)) for event in document]
     if isinstance(document, dict):
         return [RawItem(key=None, payload=document)]
     raise MalformedBody("expected a contact object or an array of subscription events")
 
 
-def _has_id(event: Any) -> bool:
-    return isinstance(event, dict) and isinstance(event.get("eventId"), int | str)
+def _event_key(event: Any) -> str | None:
+    """HubSpot says an eventId alone is not unique: with the portal, subscription, object and time it is.
+
+    `attemptNumber` is left out on purpose: a retry is the same event.
+    """
+    if not isinstance(event, dict) or not isinstance(event.get("eventId"), int | str):
+        return None
+    parts = (event.get("portalId"), event.get("subscriptionId"), event["eventId"], event.get("objectId"))
+    return ":".join("" if part is None else str(part) for part in (*parts, event.get("occurredAt")))
+
+
+def consent(legal_basis: Any) -> bool | None:
+    """`hs_legal_basis` is a `;`-separated multi-select; only freely given consent is consent."""
+    if legal_basis is None or legal_basis == "":
+        return None
+    return "Freely given consent from contact" in str(legal_basis).split(";")
 
 
 def _as_dict(event: Any) -> dict[str, Any]:
@@ -82,7 +93,7 @@ def contact(record: dict[str, Any]) -> Item:
     }
     fields = mapped(flat, PROPERTIES)
     if "marketing_consent" in fields:
-        fields["marketing_consent"] = bool(fields["marketing_consent"])
+        fields["marketing_consent"] = consent(fields["marketing_consent"])
     object_id = record.get("objectId", record.get("id", record.get("vid", flat.get("hs_object_id"))))
     return LeadItem(fields=fields, source_id=str(object_id) if object_id is not None else None)
 
@@ -101,7 +112,12 @@ def _event(event: dict[str, Any]) -> Item:
         target = PROPERTIES.get(name)
         if target is None:
             return Rejected(f"property {name!r} is not one Cascade keeps", "propertyName")
-        return PropertyChange(source_id=str(object_id), name=target, value=event.get("propertyValue"))
+        value = event.get("propertyValue")
+        return PropertyChange(
+            source_id=str(object_id),
+            name=target,
+            value=consent(value) if target == "marketing_consent" else value,
+        )
     if kind in IGNORED_SUBSCRIPTIONS:
         return Rejected(f"{kind} is not handled by Cascade yet", "subscriptionType")
     return Rejected(f"unknown subscriptionType {kind!r}", "subscriptionType")

@@ -54,6 +54,7 @@ class EngagementItem:
     campaign: str | None = None
     properties: dict[str, Any] = field(default_factory=dict)
     person: dict[str, Any] = field(default_factory=dict)
+    engagement_id: str | None = None  # the sender's own id for it, when it gives one
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,13 @@ class RawItem:
 def mapped(record: dict[str, Any], field_map: dict[str, str]) -> dict[str, Any]:
     """Cascade's fields from a record, `field_map` saying which source key (dotted path) feeds which.
 
-    Empty strings count as absent: templates render a token with no value as "".
+    Empty strings count as absent: templates render a token with no value as "". When two source
+    keys feed one field (phone and mobile), the first in the map that has a value wins.
     """
     out: dict[str, Any] = {}
     for source_key, target in field_map.items():
         value = dig(record, source_key)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (isinstance(value, str) and not value.strip()) or target in out:
             continue
         out[target] = value
     return out

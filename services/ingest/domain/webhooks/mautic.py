@@ -6,6 +6,8 @@ its content (contact id and modification time, submission id, hit id, email send
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from services.ingest.domain.webhooks.items import (
@@ -61,7 +63,10 @@ def _content_id(record: dict[str, Any]) -> str | None:
         person = _contact(record)
         if person.get("id") is None:
             return None
-        return f"{event_type}:{person['id']}:{person.get('dateModified') or person.get('dateAdded')}"
+        # Mautic saves a contact several times a second: the fields tell those saves apart.
+        state = hashlib.sha256(json.dumps(person.get("fields"), sort_keys=True, default=str).encode())
+        saved_at = person.get("dateModified") or person.get("dateAdded")
+        return f"{event_type}:{person['id']}:{saved_at}:{state.hexdigest()[:16]}"
     for key, id_field in (("submission", "id"), ("hit", "id")):
         if isinstance(record.get(key), dict) and record[key].get(id_field) is not None:
             return f"{event_type}:{record[key][id_field]}"

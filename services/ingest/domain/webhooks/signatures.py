@@ -25,6 +25,11 @@ def _any_equal(offered: bytes, expected: Sequence[bytes]) -> bool:
     return any(matches)
 
 
+def _is_epoch(value: str, max_digits: int) -> bool:
+    # isdigit() alone takes "²" and arbitrarily long strings; int() of those raises.
+    return value.isascii() and value.isdigit() and len(value) <= max_digits
+
+
 def _stale(sent_at: float, now: datetime, tolerance: float) -> bool:
     return abs(now.timestamp() - sent_at) > tolerance
 
@@ -43,7 +48,7 @@ def hubspot_v3(
     timestamp = headers.get("x-hubspot-request-timestamp")
     if not signature or not timestamp:
         return "missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp"
-    if not timestamp.isdigit():
+    if not _is_epoch(timestamp, 13):
         return "X-HubSpot-Request-Timestamp is not a number of milliseconds"
     if _stale(int(timestamp) / 1000, now, tolerance):
         return "X-HubSpot-Request-Timestamp is outside the 5-minute window"
@@ -82,7 +87,7 @@ def standard_webhooks(
     signatures = headers.get("webhook-signature")
     if not msg_id or not timestamp or not signatures:
         return "missing webhook-id, webhook-timestamp or webhook-signature"
-    if not timestamp.isdigit():
+    if not _is_epoch(timestamp, 10):
         return "webhook-timestamp is not a number of seconds"
     if _stale(int(timestamp), now, tolerance):
         return "webhook-timestamp is outside the 5-minute window"

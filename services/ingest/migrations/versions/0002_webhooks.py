@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("field", sa.Text),
         sa.Column("status", sa.Text, nullable=False, server_default="open"),
+        sa.Column("resubmitted_payload", JSONB),
         sa.Column("lead_id", sa.Text),
         sa.Column("resolved_at", sa.DateTime(timezone=True)),
         _now(),
