@@ -128,8 +128,10 @@ def plain_boosting(table: Table) -> Pipeline:
 # The candidates; a blend averages the probabilities of the models it names.
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "boosted_trees": ("boosted_trees",),
+    "wide_trees": ("wide_trees",),
     "spline_logistic": ("spline_logistic",),
     "blend": ("boosted_trees", "spline_logistic"),
+    "blend_wide": ("wide_trees", "spline_logistic"),
     "blend3": ("boosted_trees", "wide_trees", "spline_logistic"),
 }
 MODELS: dict[str, Factory] = {

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from services.scoring.predictive.evaluate import Blend, choose, fit
-from services.scoring.predictive.table import MISSING, Table, _missing, _number
+from services.scoring.predictive.table import MISSING, Table, _missing, _number, category
 
 TOP_FACTORS = 5
 
@@ -33,7 +33,7 @@ class SavedModel:
         values: list[object] = [
             n if (n := _number(row.get(c, ""))) is not None else np.nan for c in self.numeric
         ]
-        values += [v if not _missing(v := row.get(c, "")) else MISSING for c in self.categorical]
+        values += [category(row.get(c, "")) for c in self.categorical]
         return np.array([values], dtype=object)
 
     def likelihood(self, row: dict[str, str]) -> tuple[float, list[tuple[str, float]]]:

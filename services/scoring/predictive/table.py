@@ -70,6 +70,11 @@ def _number(value: str) -> float | None:
         return None
 
 
+def category(value: str) -> str:
+    """One spelling per category: exports mix "Google" and "google", "Mumbai " and "Mumbai"."""
+    return MISSING if _missing(value) else " ".join(value.split()).casefold()
+
+
 def binary_target(values: list[str], name: str) -> np.ndarray:
     given = {v.strip().casefold() for v in values}
     if given <= POSITIVE | NEGATIVE and given & POSITIVE and given & NEGATIVE:
@@ -101,7 +106,7 @@ def prepare(header: list[str], rows: list[list[str]], target: str, exclude: list
             continue
         values = [r[i].strip() for r in rows]
         given = [v for v in values if not _missing(v)]
-        distinct = len(set(given))
+        distinct = len({category(v) for v in given})
         numbers = [_number(v) for v in given]
         is_numeric = bool(given) and sum(n is not None for n in numbers) >= NUMERIC_SHARE * len(given)
         if distinct == 0 or (distinct == 1 and len(given) == len(values)):
@@ -120,7 +125,7 @@ def prepare(header: list[str], rows: list[list[str]], target: str, exclude: list
         else:
             table.categorical.append(name)
             table.levels[name] = distinct + (len(given) < len(values))
-            categorical_cols.append([v if not _missing(v) else MISSING for v in values])
+            categorical_cols.append([category(v) for v in values])
     if not table.columns:
         raise TableError("no usable column is left to learn from")
     columns = [np.array(c, dtype=float).astype(object) for c in numeric_cols]
