@@ -137,3 +137,35 @@ def test_renewal_closed_won_needs_money_only() -> None:
         fields={},
     )
     assert isinstance(refused, Refusal) and refused.failures[0].missing_roles == ("economic_buyer",)
+
+
+def _just_enough(gate_roles: tuple[str, ...], count: int) -> set[str]:
+    roles = set(gate_roles)
+    for role in COMMITTEE_ROLES:
+        if len([r for r in roles if r in COMMITTEE_ROLES]) >= count:
+            break
+        roles.add(role)
+    return roles
+
+
+@pytest.mark.parametrize(
+    ("opp_type", "stage"),
+    [
+        (p.type, s.name)
+        for p in DEFAULT_PIPELINES.values()
+        for s in p.stages
+        if s.gate.roles_covered or s.gate.fields_required
+    ],
+)
+def test_every_default_gate_holds_with_just_enough_and_fails_with_one_less(opp_type: str, stage: str) -> None:
+    target = DEFAULT_PIPELINES[opp_type].stage(stage)
+    gate = target.gate
+    roles = _just_enough(gate.roles_required, gate.roles_covered)
+    fields = {name: MONEY.get(name, "x") for name in gate.fields_required}
+    assert check_gate(target, committee=COMMITTEE_ROLES, roles=roles, fields=fields) is None
+    for role in roles:
+        failure = check_gate(target, committee=COMMITTEE_ROLES, roles=roles - {role}, fields=fields)
+        assert failure is not None and failure.stage == stage
+    for name in fields:
+        failure = check_gate(target, committee=COMMITTEE_ROLES, roles=roles, fields={**fields, name: None})
+        assert failure is not None and failure.missing_fields == (name,)
