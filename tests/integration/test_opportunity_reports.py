@@ -12,9 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
+from deploy import services
+from shared.migrate import migrate
+from shared.settings import Settings
 from tests.conftest import make_settings
 from tests.support.db import fetch
-from tests.support.infra import Broker
+from tests.support.infra import Broker, PostgresServer
 from tests.support.stack import InProcessStack
 
 NOW = datetime.now(UTC)
@@ -90,12 +93,18 @@ async def seed(url: str) -> None:
             )
 
 
-@pytest.fixture
-async def api(fresh_database_url: str, broker: Broker) -> AsyncIterator[httpx.AsyncClient]:
-    await seed(fresh_database_url)
-    settings = make_settings(fresh_database_url, broker.bootstrap, opportunity_sla_scan_seconds=0)
-    async with InProcessStack(settings, names=("opportunity",)) as stack:
-        yield stack.client("opportunity")
+@pytest.fixture(scope="module")
+async def api(postgres: PostgresServer, broker: Broker) -> AsyncIterator[httpx.AsyncClient]:
+    """One seeded database for the module (the tests only read it), migrated for this service alone."""
+    url = await postgres.new_database()
+    try:
+        await migrate(Settings(database_url=url), "opportunity", services.migrations("opportunity"))
+        await seed(url)
+        settings = make_settings(url, broker.bootstrap, opportunity_sla_scan_seconds=0)
+        async with InProcessStack(settings, names=("opportunity",)) as stack:
+            yield stack.client("opportunity")
+    finally:
+        await postgres.drop(url)
 
 
 PERIOD = {"from": T0.date().isoformat(), "to": (NOW + timedelta(days=1)).date().isoformat()}
