@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
 from services.scoring import people, scorer
@@ -20,7 +19,7 @@ from services.scoring.deals import (
 from services.scoring.domain import lifecycle
 from services.scoring.domain.rules import bant_answers, behaviour_reason
 from services.scoring.settings import ScoringSettings
-from services.scoring.tables import Person, ScoredEngagement
+from services.scoring.tables import Person
 from shared.events import (
     EngagementRecorded,
     Envelope,
@@ -45,12 +44,15 @@ FACTS = (
     "bounced",
 )
 FLAGS = ("is_free_mail", "unsubscribed", "bounced")  # unknown (None) leaves the flag as it is
-ADD_DAILY_POINTS = text(
-    "INSERT INTO daily_points (person_id, day, kind, points) VALUES (:person_id, :day, :kind, :points)"
-    " ON CONFLICT (person_id, day, kind) DO UPDATE SET points = daily_points.points + excluded.points"
-)
-USED_TODAY = text(
-    "SELECT points FROM daily_points WHERE person_id = :person_id AND day = :day AND kind = :kind"
+# One round trip: the engagement (once: its id is the key) and, for a capped kind, the day's points.
+RECORD = text(
+    "WITH new AS (INSERT INTO engagements (engagement_id, person_id, kind, points, occurred_at)"
+    " VALUES (:engagement_id, :person_id, :kind, :points, :occurred_at)"
+    " ON CONFLICT DO NOTHING RETURNING engagement_id, person_id, kind, points),"
+    " capped AS (INSERT INTO daily_points (person_id, day, kind, points)"
+    " SELECT person_id, CAST(:day AS date), kind, points FROM new WHERE CAST(:capped AS boolean)"
+    " ON CONFLICT (person_id, day, kind) DO UPDATE SET points = daily_points.points + excluded.points)"
+    " SELECT engagement_id FROM new"
 )
 
 
@@ -118,26 +120,26 @@ async def on_engagement_recorded(
     event: EngagementRecorded, _: Envelope, uow: UnitOfWork, settings: ScoringSettings
 ) -> None:
     model = settings.scoring_model
-    person = await people.locked_person(uow, event.lead_id, model.version)
     day, at = event.occurred_at.astimezone(UTC).date(), event.occurred_at
-    key = {"person_id": person.person_id, "day": day, "kind": event.kind}
     capped = event.kind in model.behaviour.daily_caps
-    used = ((await uow.session.scalar(USED_TODAY, key)) or 0.0) if capped else 0.0
+    person, used = await people.locked_person_and_points(
+        uow, event.lead_id, model.version, (day, event.kind) if capped else None
+    )
     reason = behaviour_reason(
         model, kind=event.kind, url=event.url, campaign=event.campaign, at=at, used_today=used
     )
     points = 0.0 if event.kind == "unsubscribe" else reason.points
     new = await uow.session.scalar(
-        insert(ScoredEngagement)
-        .values(
-            engagement_id=event.engagement_id,
-            person_id=person.person_id,
-            kind=event.kind,
-            points=points,
-            occurred_at=at,
-        )
-        .on_conflict_do_nothing()
-        .returning(col(ScoredEngagement.engagement_id))
+        RECORD,
+        {
+            "engagement_id": event.engagement_id,
+            "person_id": person.person_id,
+            "kind": event.kind,
+            "points": points,
+            "occurred_at": at,
+            "day": day,
+            "capped": capped and points > 0,
+        },
     )
     if not new:
         return
@@ -150,8 +152,6 @@ async def on_engagement_recorded(
         person.last_engaged_at = max(at, person.last_engaged_at or at)
         reasons = [scorer.stored(reason, "behaviour"), *person.behaviour_reasons]
         person.behaviour_reasons = reasons[: people.KEPT_BEHAVIOUR_REASONS]
-        if capped:
-            await uow.session.execute(ADD_DAILY_POINTS, {**key, "points": points})
     if refit:
         scorer.refit(person, settings, now)
     scorer.settle(uow, person, settings, now)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import delete, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
 from services.scoring.domain.decay import Decaying
 from services.scoring.domain.lifecycle import NURTURE, rank
-from services.scoring.tables import Alias, LifecycleChange, Person, ScoredEngagement
+from services.scoring.tables import Alias, DailyPoints, LifecycleChange, Person, ScoredEngagement
 from shared.uow import UnitOfWork
 
 KEPT_BEHAVIOUR_REASONS = 20  # the latest; the score itself sums them all
@@ -30,20 +31,43 @@ async def person_id_of(uow: UnitOfWork, lead_id: str) -> str:
 async def locked_person(uow: UnitOfWork, lead_id: str, model_version: str) -> Person:
     """The person row of a lead (or of the person it was merged into), created if new, locked for
     this transaction. One round trip when the person exists, which is the common case."""
+    person, _ = await locked_person_and_points(uow, lead_id, model_version, None)
+    return person
+
+
+async def locked_person_and_points(
+    uow: UnitOfWork, lead_id: str, model_version: str, on: tuple[date, str] | None
+) -> tuple[Person, float]:
+    """`locked_person`, and the points the person already earned on `on` (a day, a kind) for the
+    daily caps, read in the same round trip."""
     merged_into = select(col(Alias.person_id)).where(col(Alias.lead_id) == lead_id).scalar_subquery()
+    used: Any = literal(0.0)
+    if on is not None:
+        used = (
+            select(col(DailyPoints.points))
+            .where(
+                col(DailyPoints.person_id) == col(Person.person_id),
+                col(DailyPoints.day) == on[0],
+                col(DailyPoints.kind) == on[1],
+            )
+            .scalar_subquery()
+        )
     existing = (
-        select(Person).where(col(Person.person_id) == func.coalesce(merged_into, lead_id)).with_for_update()
+        select(Person, used)
+        .where(col(Person.person_id) == func.coalesce(merged_into, lead_id))
+        .with_for_update(of=Person)
     )
-    person = (await uow.session.scalars(existing)).first()
-    if person is not None:
-        return person
+    found = (await uow.session.execute(existing)).first()
+    if found is not None:
+        return found[0], float(found[1] or 0.0)
     person_id = await person_id_of(uow, lead_id)
     await uow.session.execute(
         insert(Person).values(person_id=person_id, model_version=model_version).on_conflict_do_nothing()
     )
-    return (
+    person = (
         await uow.session.scalars(select(Person).where(col(Person.person_id) == person_id).with_for_update())
     ).one()
+    return person, 0.0
 
 
 async def find(uow: UnitOfWork, any_id: str, *, lock: bool = False) -> Person | None:
