@@ -7,6 +7,8 @@ import asyncio
 import secrets
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from deploy import services
 from shared.settings import Settings
 
@@ -63,7 +65,13 @@ def serve_service(name: str, host: str, port: int) -> None:
     from shared.app import create_app
 
     definition = services.definition(name)
-    app = create_app(definition, definition.settings())
+    try:
+        settings = definition.settings()
+    except ValidationError as invalid:  # a configuration error names what is wrong, without a traceback
+        errors = invalid.errors()
+        wrong = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in errors)
+        raise SystemExit(f"cascade serve {name}: invalid settings: {wrong}") from None
+    app = create_app(definition, settings)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

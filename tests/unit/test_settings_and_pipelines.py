@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from deploy.cli import serve_service
 from services.opportunity.domain.config import ConfigError, build_pipelines
 from services.opportunity.domain.pipelines import COMMITTEE_ROLES, DEFAULT_PIPELINES, ROLES, Gate
 from services.opportunity.settings import OpportunitySettings
@@ -179,3 +180,13 @@ def test_pipelines_come_from_the_environment_as_json(monkeypatch: pytest.MonkeyP
     renewal = OpportunitySettings().pipelines["renewal"]
     assert renewal.names == ("upcoming", "negotiation", "closed_won", "closed_lost")
     assert renewal.stage("negotiation").gate == Gate(1) and renewal.stage("negotiation").sla_hours == 48.0
+
+
+def test_serve_refuses_a_wrong_configuration_with_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPPORTUNITY_PIPELINES", json.dumps({"renewal": _stages()[:1]}))
+    with pytest.raises(SystemExit) as stopped:
+        serve_service("opportunity", "127.0.0.1", 0)
+    assert str(stopped.value) == (
+        "cascade serve opportunity: invalid settings: settings: Value error, "
+        "pipeline 'renewal' must have open stages and end with closed_won, closed_lost"
+    )
