@@ -78,7 +78,7 @@ async def test_a_lead_posted_to_ingest_ends_as_an_opp_with_its_ocr_and_a_score(
             response = await scoring.get(f"/v1/scores/{decided['contact_id']}")
             return response.json() if response.status_code == 200 else None
 
-        assert (await eventually(score))["fit"] == 25.0
+        assert (await eventually(score))["fit"] == 30.0  # CTO: c-level seniority 25, technology 5
 
 
 LEADS = 200
