@@ -4,7 +4,7 @@ Generates N acquisition opps (default 100,000) with their stamps and stage histo
 database, then
 - moves: M stage moves (target -> active -> target ..., each gate-checked, stamped, historied and
   put in the outbox in its own transaction) through `POST /v1/opportunities/{id}/stage`,
-  in-process over ASGI, from C concurrent clients;
+  in-process over ASGI, from C concurrent clients; then M more through the service layer alone;
 - the pure move planner's rate (no I/O);
 - the funnel, velocity and aging reports over all N opps (median of R runs).
 Prints one line.
@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,15 @@ from sqlalchemy import text
 
 from deploy import services
 from services.opportunity.bootstrap import DEFINITION
-from services.opportunity.domain.moves import plan_move
+from services.opportunity.domain.moves import Refusal, plan_move
 from services.opportunity.domain.pipelines import COMMITTEE_ROLES, DEFAULT_PIPELINES
+from services.opportunity.lifecycle import move_opp
 from services.opportunity.settings import OpportunitySettings
+from services.opportunity.tables import Opportunity
 from shared.app import create_app
 from shared.db import create_engine
 from shared.migrate import migrate
+from shared.runtime import Runtime
 from tests.support.infra import PostgresServer
 
 KEY = "bench-key-0123456789abcdef"
@@ -120,6 +124,29 @@ async def timed_moves(client: httpx.AsyncClient, ids: list[str], moves: int, cli
     return per_opp * len(ids) / (time.perf_counter() - started)
 
 
+async def timed_service_moves(runtime: Runtime, ids: list[str], moves: int, clients: int) -> float:
+    """The same moves without HTTP: `move_opp` in a unit of work, one transaction each."""
+    settings = runtime.settings
+    assert isinstance(settings, OpportunitySettings)
+    per_opp = max(1, moves // len(ids))
+
+    async def worker(mine: list[str]) -> None:
+        for opp_id in mine:
+            for _ in range(per_opp):
+                async with runtime.uow() as uow:
+                    opp = await uow.session.get_one(Opportunity, opp_id, with_for_update=True)
+                    target = "target" if opp.stage == "active" else "active"
+                    moved = await move_opp(
+                        uow, settings.pipelines, opp, target, actor="bench", now=datetime.now(UTC)
+                    )
+                    assert not isinstance(moved, Refusal), moved
+                    await uow.commit()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(ids[i::clients]) for i in range(clients)))
+    return per_opp * len(ids) / (time.perf_counter() - started)
+
+
 def pure_moves_per_second(count: int = 200_000) -> float:
     pipeline, roles, fields = (
         DEFAULT_PIPELINES["acquisition"],
@@ -169,12 +196,14 @@ async def main(opps: int, moves: int, clients: int, runs: int) -> None:
                 transport=transport, base_url="http://bench", headers=headers
             ) as client:
                 rate = await timed_moves(client, ids, moves, clients)
+                service_rate = await timed_service_moves(app.state.runtime, ids, moves, clients)
                 funnel_s, funnel = await timed_report(client, "funnel?type=acquisition", runs)
                 velocity_s, _ = await timed_report(client, "velocity?type=acquisition", runs)
                 aging_s, _ = await timed_report(client, "aging?type=acquisition", runs)
         assert funnel["total"] >= opps
         print(
-            f"opportunity: {rate:.0f} stage moves/s via API ({clients} clients, {moves} moves); "
+            f"opportunity: {rate:.0f} stage moves/s via API, {service_rate:.0f} without HTTP "
+            f"({clients} clients, {moves} moves each); "
             f"pure planner {pure_moves_per_second():,.0f} moves/s; "
             f"funnel over {funnel['total']:,} opps ({history:,} history rows) {funnel_s * 1000:.0f} ms, "
             f"velocity {velocity_s * 1000:.0f} ms, aging {aging_s * 1000:.0f} ms (median of {runs}); "
