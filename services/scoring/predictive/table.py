@@ -4,6 +4,7 @@ identifiers and constants set aside, and a binary target."""
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,12 +51,16 @@ class Table:
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise TableError(f"{path} is empty")
-        rows = [row + [""] * (len(header) - len(row)) for row in reader if any(cell.strip() for cell in row)]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # exports from older tools are often Windows-1252 / Latin-1
+        text = raw.decode("latin-1")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise TableError(f"{path} is empty")
+    rows = [row + [""] * (len(header) - len(row)) for row in reader if any(cell.strip() for cell in row)]
     return [h.strip() for h in header], rows
 
 
