@@ -142,7 +142,8 @@ def prepare(header: list[str], rows: list[list[str]], target: str, exclude: list
 def describe(table: Table) -> list[str]:
     lines = [f"  {name} (numeric)" for name in table.numeric]
     lines += [
-        f"  {name} (categorical, {table.levels[name]} values incl. missing)" for name in table.categorical
+        f"  {name} (categorical, {table.levels[name]} values, a blank counting as one)"
+        for name in table.categorical
     ]
     return lines
 
