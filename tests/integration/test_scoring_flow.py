@@ -342,3 +342,33 @@ async def test_buying_group_engagement_and_deal_stages_from_opportunity_events(s
 
     await eventually(removed, timeout=20)
     assert (await scoring.client.get("/v1/opportunities/unknown/buying-group-engagement")).status_code == 404
+
+
+async def test_the_scheduled_decay_pass_emits_decayed_scores_by_itself(
+    database_url: str, broker: Broker
+) -> None:
+    """A half-life of about nine seconds and a pass every half second: the service re-emits the
+    person's score as it decays, each event a step below the last."""
+    settings = make_settings(
+        database_url, broker.bootstrap, scoring_half_life_days=0.0001, scoring_decay_interval_seconds=0.5
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    await producer.start()
+    try:
+        async with InProcessStack(settings, names=("scoring",)) as stack:
+            await stack.wait_connected()
+            scoring = Scoring(stack, producer, settings)
+            person = lead(title="Analyst", employees=None, industry=None, country=None)
+            await scoring.publish(person, engagement(person.lead_id, "meeting", datetime.now(UTC)))
+
+            async def decayed() -> list[dict[str, Any]]:
+                events = await scoring.emitted(person.lead_id)
+                return events if len(events) >= 4 else []
+
+            events = await eventually(decayed, timeout=40)
+    finally:
+        await producer.stop()
+    scores = [e["score"] for e in events]
+    assert max(scores) >= 20 and scores[-1] < scores[-2] < scores[-3]
+    assert all(e["previous_score"] - e["score"] >= 5 for e in events[-2:])
+    assert all(e["model_version"].endswith("+half-life-0.0001d") for e in events)
