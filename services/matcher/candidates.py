@@ -1,10 +1,10 @@
-"""Candidate accounts for a lead, from b-tree indexes only (never a scan), in one round trip.
+"""Candidate accounts for a lead, from indexes only (never a scan), in one round trip.
 
 Domains (the account's own and, for subsidiaries, their parent's); the normalised name key,
 its core (without generic words), its words sorted, its acronym, the name of a domain; the
 lead's name less words at either end (to show look-alikes: "Delta" for "Delta Dental"); and, for one
-typo, the accounts whose key has the lead's key length +-1 and shares its prefix or its suffix
-(a single edit leaves one of them whole), kept when within two edits.
+typo, the accounts sharing a deletion key with the lead (the key with one character deleted, or
+none): two keys one edit apart always share one.
 """
 
 from __future__ import annotations
@@ -32,20 +32,7 @@ CANDIDATES = text(
         UNION (SELECT account_id FROM accounts WHERE name_key = :acronym LIMIT 10)
         UNION (SELECT account_id FROM accounts WHERE name_key = ANY(CAST(:words AS text[])) LIMIT 10)
         UNION (SELECT account_id FROM account_domains WHERE label = :key LIMIT 10)
-        UNION (
-            SELECT account_id FROM accounts
-            WHERE length(name_key) = ANY(CAST(:lengths AS int[]))
-              AND name_key ~>=~ :prefix AND name_key ~<~ :prefix_end
-              AND levenshtein_less_equal(name_key, :key, 2) <= 2
-            LIMIT 10
-        )
-        UNION (
-            SELECT account_id FROM accounts
-            WHERE length(name_key) = ANY(CAST(:lengths AS int[]))
-              AND reverse(name_key) ~>=~ :suffix AND reverse(name_key) ~<~ :suffix_end
-              AND levenshtein_less_equal(name_key, :key, 2) <= 2
-            LIMIT 10
-        )
+        UNION SELECT accounts_sharing_a_deletion_key(CAST(:typo_keys AS text[]))
     )
     SELECT a.account_id, a.name, a.domains, a.parent_id, a.country, a.owner, a.is_customer,
            a.open_opps, a.last_activity_at, coalesce(p.domains, '{}') AS parent_domains
@@ -55,15 +42,15 @@ CANDIDATES = text(
 NOTHING = "-"  # no key has it (keys are letters and digits), so its branch finds nothing
 
 
-def _upper(prefix: str) -> str:
-    """The smallest string above every string starting with `prefix`."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def deletion_keys(key: str) -> list[str]:
+    """The key and the key with each one character deleted (as the `deletion_keys` SQL function)."""
+    if not 6 <= len(key) <= 30:
+        return []
+    return sorted({key} | {key[:i] + key[i + 1 :] for i in range(len(key))})
 
 
 def name_parameters(name: CompanyName) -> dict[str, object]:
     key = name.key
-    block = (len(key) - 2) // 2  # a single edit leaves the first or the last `block` characters whole
-    prefix, suffix = (key[:block], key[::-1][:block]) if block >= 3 else (NOTHING, NOTHING)
     tokens = name.tokens
     # "Delta Dental" shows "Delta", "Acme Robotics Europe" "Acme Robotics": the name less end words
     parts = {"".join(tokens[:i]) for i in range(1, len(tokens))} | {
@@ -75,11 +62,7 @@ def name_parameters(name: CompanyName) -> dict[str, object]:
         "sorted": name.sorted_key or NOTHING,
         "acronym": name.acronym or NOTHING,
         "words": sorted(p for p in parts if len(p) >= 3)[:6],
-        "lengths": [len(key) - 1, len(key), len(key) + 1],
-        "prefix": prefix,
-        "prefix_end": _upper(prefix),
-        "suffix": suffix,
-        "suffix_end": _upper(suffix),
+        "typo_keys": deletion_keys(key),
     }
 
 

@@ -242,6 +242,7 @@ async def load(
         on_progress()
     progress.phase = "upserting"
     on_progress()
+    await conn.execute("ANALYZE import_accounts")  # a temporary table has no statistics otherwise
     await conn.execute(UPSERT)
     for phase, sql in STEPS:
         progress.phase = phase
