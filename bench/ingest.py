@@ -99,9 +99,8 @@ async def load(
     return done / (time.monotonic() - started), failed
 
 
-async def main(seconds: float, clients: int) -> None:
-    url, embedded = await database_url()
-    work = Path(tempfile.mkdtemp(prefix="cascade-bench-ingest-"))
+def start(url: str, clients: int, work: Path) -> tuple[list[subprocess.Popen[bytes]], str, str]:
+    """The broker, the ingest service and the bare app, each its own process; their base URLs."""
     broker_port, ingest_port, bare_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
@@ -114,42 +113,53 @@ async def main(seconds: float, clients: int) -> None:
         "LOG_LEVEL": "WARNING",
     }
     processes = [start_tansu(broker_port, (work / "broker.log").open("wb"))]
-    try:
-        subprocess.run([sys.executable, "-m", "deploy.cli", "migrate", "ingest"], env=env, check=True, cwd=ROOT)
-        (work / "bare_app.py").write_text(BARE_APP)
-        bare_cmd = ["-m", "uvicorn", "bare_app:app", "--app-dir", str(work), "--port", str(bare_port)]
-        ingest_cmd = ["-m", "deploy.cli", "serve", "ingest", "--port", str(ingest_port)]
-        for argv in (ingest_cmd, [*bare_cmd, "--log-level", "warning", "--no-access-log"]):
-            processes.append(subprocess.Popen([sys.executable, *argv], env=env, cwd=ROOT))
-        for port in (ingest_port, bare_port):
-            wait_for_port(port, timeout=60)
-        body = json.dumps(lead(0)).encode()
-        ingest, bare = f"http://127.0.0.1:{ingest_port}", f"http://127.0.0.1:{bare_port}"
+    subprocess.run([sys.executable, "-m", "deploy.cli", "migrate", "ingest"], env=env, check=True, cwd=ROOT)
+    (work / "bare_app.py").write_text(BARE_APP)
+    bare = ["-m", "uvicorn", "bare_app:app", "--app-dir", str(work), "--port", str(bare_port)]
+    ingest = ["-m", "deploy.cli", "serve", "ingest", "--port", str(ingest_port)]
+    for argv in (ingest, [*bare, "--log-level", "warning", "--no-access-log"]):
+        processes.append(subprocess.Popen([sys.executable, *argv], env=env, cwd=ROOT))
+    for port in (ingest_port, bare_port):
+        wait_for_port(port, timeout=60)
+    return processes, f"http://127.0.0.1:{ingest_port}", f"http://127.0.0.1:{bare_port}"
 
-        def bare_request(_: int) -> httpx.Request:
-            return httpx.Request("POST", f"{bare}/bare", content=body, headers={"Content-Type": "application/json"})
 
-        def webhook(items: int) -> Callable[[int], httpx.Request]:
-            def request(n: int) -> httpx.Request:
-                records = [lead(n * items + i) for i in range(items)]
-                payload = json.dumps(records[0] if items == 1 else {"data": records}).encode()
-                headers = signing.standard(SECRET, f"msg_{uuid.uuid4().hex}", payload)
-                return httpx.Request("POST", f"{ingest}/v1/webhooks/generic", content=payload, headers=headers)
+async def measure(ingest: str, bare: str, seconds: float, clients: int) -> str:
+    body = json.dumps(lead(0)).encode()
 
-            return request
-
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-            await load(client, clients, 2, webhook(1))  # warm-up: connections, caches, JIT-free paths
-            bare_rate, _ = await load(client, clients, seconds, bare_request)
-            single_rate, single_failed = await load(client, clients, seconds, webhook(1))
-            batch_rate, batch_failed = await load(client, max(2, clients // 4), seconds, webhook(100))
-        print(
-            f"ingest webhooks ({clients} clients, {seconds:.0f}s each): single lead {single_rate:.0f} webhooks/s"
-            f" = {single_rate:.0f} items/s; 100-item batch {batch_rate:.1f} webhooks/s = {batch_rate * 100:.0f}"
-            f" items/s; bare FastAPI endpoint {bare_rate:.0f} req/s; single/bare = {single_rate / bare_rate:.2f}"
-            f" (failed: {single_failed} single, {batch_failed} batch)"
+    def bare_request(_: int) -> httpx.Request:
+        return httpx.Request(
+            "POST", f"{bare}/bare", content=body, headers={"Content-Type": "application/json"}
         )
+
+    def webhook(items: int) -> Callable[[int], httpx.Request]:
+        def request(n: int) -> httpx.Request:
+            records = [lead(n * items + i) for i in range(items)]
+            payload = json.dumps(records[0] if items == 1 else {"data": records}).encode()
+            headers = signing.standard(SECRET, f"msg_{uuid.uuid4().hex}", payload)
+            return httpx.Request("POST", f"{ingest}/v1/webhooks/generic", content=payload, headers=headers)
+
+        return request
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        await load(client, clients, 2, webhook(1))  # warm-up: connections, caches
+        bare_rate, _ = await load(client, clients, seconds, bare_request)
+        single, single_failed = await load(client, clients, seconds, webhook(1))
+        batch, batch_failed = await load(client, max(2, clients // 4), seconds, webhook(100))
+    return (
+        f"ingest webhooks ({clients} clients, {seconds:.0f}s each): single lead {single:.0f} webhooks/s"
+        f" = {single:.0f} items/s; 100-item batch {batch:.1f} webhooks/s = {batch * 100:.0f} items/s;"
+        f" bare FastAPI endpoint {bare_rate:.0f} req/s; single/bare = {single / bare_rate:.2f}"
+        f" (failed: {single_failed} single, {batch_failed} batch)"
+    )
+
+
+def main(seconds: float, clients: int) -> None:
+    url, embedded = asyncio.run(database_url())
+    processes, ingest, bare = start(url, clients, Path(tempfile.mkdtemp(prefix="cascade-bench-ingest-")))
+    try:
+        print(asyncio.run(measure(ingest, bare, seconds, clients)))
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -160,8 +170,10 @@ async def main(seconds: float, clients: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
-    asyncio.run(main(args.seconds, args.clients))
+    main(args.seconds, args.clients)
