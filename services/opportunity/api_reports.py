@@ -121,7 +121,7 @@ async def coverage(
     pipeline, cohort = _cohort(settings, opp_type, start, end)
     pipelines = settings.pipelines
     opps = []
-    for row in await reports.roles_of_open_opps(uow.session, pipelines, cohort, limit):
+    for row in await reports.roles_of_open_opps(uow.session, cohort, limit):
         stage = pipeline.index(row["stage"]) if pipeline.has(row["stage"]) else None
         following = pipeline.stages[stage + 1] if stage is not None else None
         present = [r for r in pipelines.committee if r in row["roles"]]

@@ -145,9 +145,8 @@ async def aging(
     return [stages[s.name] for s in pipeline.open_stages if s.name in stages], rows
 
 
-async def roles_of_open_opps(
-    session: AsyncSession, pipelines: Pipelines, cohort: Cohort, limit: int
-) -> list[dict[str, Any]]:
+async def roles_of_open_opps(session: AsyncSession, cohort: Cohort, limit: int) -> list[dict[str, Any]]:
+    """Open opps with the distinct roles of their buying groups (coverage is judged by the gates)."""
     where, params = cohort.where("o")
     sql = (
         "SELECT o.opp_id, o.account_id, o.stage, o.owner,"
