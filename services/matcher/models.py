@@ -24,6 +24,24 @@ class AccountIn(BaseModel):
     owner: Short | None = None
     csm: Short | None = None
     is_customer: bool = False
+    last_activity_at: datetime | None = None
+
+
+class AccountPatch(BaseModel):
+    """Only the fields sent change; `domains` replaces the account's list."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    domains: Annotated[list[Annotated[str, Field(max_length=255)]], Field(max_length=100)] | None = None
+    website: Annotated[str, Field(max_length=2048)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+    industry: Short | None = None
+    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    parent_id: Short | None = None
+    owner: Short | None = None
+    csm: Short | None = None
+    is_customer: bool | None = None
+    last_activity_at: datetime | None = None
 
 
 class AccountOut(BaseModel):
@@ -39,6 +57,8 @@ class AccountOut(BaseModel):
     owner: str | None
     csm: str | None
     is_customer: bool
+    open_opps: int
+    last_activity_at: datetime | None
     version: int
     created_at: datetime
     updated_at: datetime
