@@ -90,7 +90,7 @@ async def _follow_up_opps(
         )
     if settings.opportunity_expansion_automation:
         for kind in EXPANSION_TYPES:
-            if settings.pipelines.enabled(kind):
+            if settings.pipelines.enabled(kind) and not await _has_open(uow, won.account_id, kind):
                 created.append(
                     await create_opp(
                         uow,
@@ -116,3 +116,17 @@ async def _follow_up_opps(
                 actor=opp.created_by,
                 now=now,
             )
+
+
+async def _has_open(uow: UnitOfWork, account_id: str, opp_type: str) -> bool:
+    """An account keeps one open expansion opp of a kind: a renewal won again adds none."""
+    found = await uow.session.scalar(
+        select(col(Opportunity.opp_id))
+        .where(
+            col(Opportunity.account_id) == account_id,
+            col(Opportunity.type) == opp_type,
+            col(Opportunity.closed_at).is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None

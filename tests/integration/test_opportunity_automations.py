@@ -162,6 +162,14 @@ async def test_closed_won_creates_the_renewal_and_expansion_opps(database_url: s
         await world.api.post(f"/v1/opportunities/{renewal_id}/stage", json={"stage": "closed_won"})
         again = [o for o in await world.opps(account, 2, type="renewal") if o["source_opp_id"] == renewal_id]
         assert again[0]["close_date"] == "2029-03-31"  # Feb 28 is a month end: so is the renewal's date
+        # The upsell and cross-sell opps from the first win are still open: no second pair.
+        assert sorted(o["type"] for o in await world.opps(account, 5)) == [
+            "acquisition",
+            "cross_sell",
+            "renewal",
+            "renewal",
+            "upsell",
+        ]
 
 
 async def test_renewal_without_csm_and_default_term_expansion_off(database_url: str, broker: Broker) -> None:
