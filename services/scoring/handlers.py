@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from sqlmodel import col
 
 from services.scoring import people, scorer
+from services.scoring.accounts import on_account_changed
 from services.scoring.deals import (
     deal_stage_of,
     lock_contacts,
@@ -21,6 +22,8 @@ from services.scoring.domain.rules import bant_answers, behaviour_reason
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import Person
 from shared.events import (
+    AccountCreated,
+    AccountUpdated,
     EngagementRecorded,
     Envelope,
     LeadConverted,
@@ -68,6 +71,8 @@ def handlers(settings: ScoringSettings) -> dict[str, Handler]:
         LeadUpdated.TYPE: bound(on_lead_updated),
         EngagementRecorded.TYPE: bound(on_engagement_recorded),
         LeadConverted.TYPE: bound(on_lead_converted),
+        AccountCreated.TYPE: bound(on_account_changed),
+        AccountUpdated.TYPE: bound(on_account_changed),
         OppCreated.TYPE: bound(on_opp_created),
         OppStageChanged.TYPE: bound(on_opp_stage_changed),
         OppContactRoleChanged.TYPE: bound(on_contact_role_changed),
@@ -94,7 +99,7 @@ async def on_lead_created(
         if not (updated_first and getattr(person, fact) not in (None, False)):
             setattr(person, fact, value)
     now = datetime.now(UTC)
-    scorer.refit(person, settings, now)
+    scorer.refit(person, settings, now, await people.account_of(uow, person))
     scorer.settle(uow, person, settings, now)
 
 
@@ -112,7 +117,7 @@ async def on_lead_updated(
     for fact, value in changed.items():
         setattr(person, fact, value)
     now = datetime.now(UTC)
-    scorer.refit(person, settings, now)
+    scorer.refit(person, settings, now, await people.account_of(uow, person))
     scorer.settle(uow, person, settings, now)
 
 
@@ -153,7 +158,7 @@ async def on_engagement_recorded(
         reasons = [scorer.stored(reason, "behaviour"), *person.behaviour_reasons]
         person.behaviour_reasons = reasons[: people.KEPT_BEHAVIOUR_REASONS]
     if refit:
-        scorer.refit(person, settings, now)
+        scorer.refit(person, settings, now, await people.account_of(uow, person))
     scorer.settle(uow, person, settings, now)
 
 
@@ -191,12 +196,15 @@ async def on_lead_converted(
     person.title = person.title or event.title
     person.email = person.email or event.email
     now = datetime.now(UTC)
-    scorer.refit(person, settings, now)
+    account = await people.account_of(uow, person)
+    scorer.refit(person, settings, now, account)
     change, deal_stage = None, await deal_stage_of(uow, event.contact_id)
+    if account is not None and account.is_customer:
+        deal_stage = "customer"
     to = lifecycle.by_deal(person.lifecycle_stage, deal_stage) if deal_stage else None
     if to:
-        why = "in a won deal's buying group" if to == "customer" else "in an open deal's buying group"
+        why = "its account is a customer" if account and account.is_customer else "in a deal's buying group"
         change = scorer.move(
-            uow, person, lifecycle.Change(person.lifecycle_stage, to, now, "buying group", why)
+            uow, person, lifecycle.Change(person.lifecycle_stage, to, now, "conversion", why)
         )
     scorer.settle(uow, person, settings, now, change=change, force=True)

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from services.scoring.domain.decay import Decaying
 from services.scoring.domain.lifecycle import NURTURE, rank
-from services.scoring.tables import Alias, DailyPoints, LifecycleChange, Person, ScoredEngagement
+from services.scoring.tables import Account, Alias, DailyPoints, LifecycleChange, Person, ScoredEngagement
 from shared.uow import UnitOfWork
 
 KEPT_BEHAVIOUR_REASONS = 20  # the latest; the score itself sums them all
@@ -129,3 +129,7 @@ async def merge(uow: UnitOfWork, into: Person, merged: Person, half_life_days: f
     )
     await session.execute(delete(Person).where(col(Person.person_id) == merged.person_id))
     session.expunge(merged)
+
+
+async def account_of(uow: UnitOfWork, person: Person) -> Account | None:
+    return await uow.session.get(Account, person.account_id) if person.account_id else None

@@ -10,7 +10,7 @@ from services.scoring.domain import lifecycle
 from services.scoring.domain.decay import Decaying, next_due, worth_emitting
 from services.scoring.domain.rules import PersonFacts, Reason, fit_reasons, negative_reasons
 from services.scoring.settings import ScoringSettings
-from services.scoring.tables import LifecycleChange, Person
+from services.scoring.tables import Account, LifecycleChange, Person
 from shared.events import LeadScored, ScoreReason
 from shared.telemetry import instruments
 from shared.uow import UnitOfWork
@@ -20,12 +20,13 @@ def stored(reason: Reason, kind: str) -> dict[str, Any]:
     return {**asdict(reason), "at": reason.at.isoformat() if reason.at else None, "kind": kind}
 
 
-def facts(person: Person) -> PersonFacts:
+def facts(person: Person, account: Account | None = None) -> PersonFacts:
+    """The person's facts; company facts the lead did not give come from its account."""
     return PersonFacts(
         title=person.title,
-        employees=person.employees,
-        industry=person.industry,
-        country=person.country,
+        employees=person.employees if person.employees is not None or account is None else account.employees,
+        industry=person.industry or (account.industry if account else None),
+        country=person.country or (account.country if account else None),
         email_domain=person.email_domain,
         is_free_mail=person.is_free_mail,
         unsubscribed=person.unsubscribed,
@@ -34,11 +35,12 @@ def facts(person: Person) -> PersonFacts:
     )
 
 
-def refit(person: Person, settings: ScoringSettings, now: datetime) -> None:
-    """Recompute fit and negative points from the person's facts."""
+def refit(person: Person, settings: ScoringSettings, now: datetime, account: Account | None = None) -> None:
+    """Recompute fit and negative points from the person's facts (and its account's)."""
     model = settings.scoring_model
-    fit = fit_reasons(model, facts(person), now)
-    negative = negative_reasons(model, facts(person), now)
+    known = facts(person, account)
+    fit = fit_reasons(model, known, now)
+    negative = negative_reasons(model, known, now)
     person.fit_reasons = [stored(r, "fit") for r in fit]
     person.negative_reasons = [stored(r, "negative") for r in negative]
     person.fit = round(sum(r.points for r in fit), 4)

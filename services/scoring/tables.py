@@ -123,3 +123,15 @@ class GroupMember(ScoringTable, table=True):
     role: str
     is_primary: bool = False
     added_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Account(ScoringTable, table=True):
+    """An account's firmographics (fit for its contacts whose lead lacked them) and customer flag."""
+
+    __tablename__ = "accounts"
+    account_id: str = Field(primary_key=True)
+    industry: str | None = None
+    employees: int | None = None
+    country: str | None = None
+    is_customer: bool = False
+    version: int = 0

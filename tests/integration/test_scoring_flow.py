@@ -14,6 +14,8 @@ from aiokafka import AIOKafkaProducer
 from services.scoring.decay_pass import decay_pass
 from services.scoring.settings import ScoringSettings
 from shared.events import (
+    AccountCreated,
+    AccountUpdated,
     EngagementRecorded,
     Envelope,
     Event,
@@ -372,3 +374,49 @@ async def test_the_scheduled_decay_pass_emits_decayed_scores_by_itself(
     assert max(scores) >= 20 and scores[-1] < scores[-2] < scores[-3]
     assert all(e["previous_score"] - e["score"] >= 5 for e in events[-2:])
     assert all(e["model_version"].endswith("+half-life-0.0001d") for e in events)
+
+
+async def test_an_account_fills_fit_the_lead_left_out_and_a_customer_account_makes_customers(
+    scoring: Scoring,
+) -> None:
+    account_id, contact_id = str(uuid.uuid4()), str(uuid.uuid4())
+    person = lead(title="VP Sales", employees=None, industry=None, country=None)  # fit 20 + 10
+    firmographics = {
+        "account_id": account_id,
+        "name": "Acme",
+        "industry": "SaaS",
+        "employees": 5000,
+        "country": "GB",
+    }
+    await scoring.publish(person, AccountCreated(**firmographics), version=1)
+    await scoring.score(person.lead_id)
+    await scoring.publish(
+        LeadConverted(
+            lead_id=person.lead_id,
+            contact_id=contact_id,
+            account_id=account_id,
+            account_created=True,
+            method="created",
+            confidence=1.0,
+            explanation="test",
+            email=person.email,
+        )
+    )
+    converted = await scoring.score(contact_id)
+    assert converted["fit"] == 30 + 15 + 10 + 10  # employees, industry and country from the account
+    assert converted["lifecycle_stage"] == "prospect"
+
+    await scoring.publish(AccountUpdated(**firmographics, is_customer=True), version=2)
+    customer = await scoring.score(contact_id, until=lambda s: s["lifecycle_stage"] == "customer")
+    history = (await scoring.client.get(f"/v1/people/{contact_id}/lifecycle")).json()["history"]
+    assert history[-1]["actor"] == "account" and "customer" in history[-1]["reason"]
+    assert customer["fit"] == converted["fit"]
+    await scoring.publish(AccountUpdated(**{**firmographics, "employees": 10}), version=1)  # stale: ignored
+    await scoring.publish(AccountUpdated(**{**firmographics, "country": "US"}, is_customer=True), version=3)
+
+    async def account() -> list[Any]:
+        sql = "SELECT employees, country FROM scoring.accounts WHERE account_id = $1"
+        rows = await fetch(scoring.database_url, sql, account_id)
+        return rows if rows and rows[0][1] == "US" else []  # the same partition: the stale one came first
+
+    assert tuple((await eventually(account))[0]) == (5000, "US")
