@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from deploy.embedded import EmbeddedPostgres, free_port, start_tansu, wait_for_port  # noqa: E402
+from shared.db import drop_database  # noqa: E402
 from tests.support import signing  # noqa: E402
 
 SECRET = "whsec_" + "YmVuY2gtaW5nZXN0LXNlY3JldC1rZXktMzItYnl0ZXM="
@@ -64,12 +65,17 @@ def lead(n: int) -> dict[str, object]:
 
 
 async def database_url() -> tuple[str, EmbeddedPostgres | None]:
+    """DATABASE_URL as given, else a new database on the local server (dropped after), else embedded."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], None
     try:
         conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres", timeout=2)
         await conn.close()
-        return "postgresql+asyncpg://postgres@127.0.0.1:5432/cascade_bench_ingest", None
+        # A database of its own each run: an old run's outbox would be replayed to the new broker.
+        return (
+            f"postgresql+asyncpg://postgres@127.0.0.1:5432/cascade_bench_ingest_{uuid.uuid4().hex[:8]}",
+            None,
+        )
     except (OSError, asyncpg.PostgresError):
         server = EmbeddedPostgres(Path(tempfile.mkdtemp()) / "pgdata")
         return server.url("cascade_bench_ingest"), server
@@ -157,6 +163,7 @@ async def measure(ingest: str, bare: str, seconds: float, clients: int) -> str:
 
 def main(seconds: float, clients: int) -> None:
     url, embedded = asyncio.run(database_url())
+    created_here = url != os.environ.get("DATABASE_URL") and embedded is None
     processes, ingest, bare = start(url, clients, Path(tempfile.mkdtemp(prefix="cascade-bench-ingest-")))
     try:
         print(asyncio.run(measure(ingest, bare, seconds, clients)))
@@ -167,6 +174,8 @@ def main(seconds: float, clients: int) -> None:
             process.wait(timeout=20)
         if embedded is not None:
             embedded.stop()
+        if created_here:
+            asyncio.run(drop_database(url))
 
 
 if __name__ == "__main__":
