@@ -86,5 +86,6 @@ async def get_match(lead_id: str, uow: UowDep) -> MatchOut:
         confidence=match.confidence,
         explanation=match.explanation,
         owner=match.owner,
+        owner_reason=match.owner_reason,
         decided_at=match.created_at,
     )

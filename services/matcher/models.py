@@ -73,6 +73,7 @@ class MatchOut(BaseModel):
     confidence: float | None = None
     explanation: str | None = None
     owner: str | None = None
+    owner_reason: str | None = None
     decided_at: datetime | None = None
 
 

@@ -47,6 +47,8 @@ async def test_new_accounts_are_routed_round_robin_in_the_countrys_pool(
                 return (await matcher.get(f"/v1/leads/{lead_id}/match")).json()["status"] != "pending"
 
             await eventually(converted)
+        via_api = (await matcher.get(f"/v1/leads/{events[0].lead_id}/match")).json()
+        assert via_api["owner"] == "ann" and pool in via_api["owner_reason"]
     rows = await fetch(
         database_url,
         "SELECT key, payload->>'owner' AS owner, payload->>'owner_reason' AS reason,"
@@ -60,6 +62,7 @@ async def test_new_accounts_are_routed_round_robin_in_the_countrys_pool(
     assert f"weighted round-robin in territory pool {pool}" in by_lead[events[0].lead_id]["reason"]
     assert (owners[4], by_lead[events[4].lead_id]["reason"]) == ("olga", "the account's owner")
     assert owners[5] is None and "no territory pool covers country JP" in by_lead[events[5].lead_id]["reason"]
+    assert "pool" in by_lead[events[2].lead_id]["reason"]
     new_account = by_lead[events[1].lead_id]["account"]
     [account] = await fetch(
         database_url, "SELECT owner FROM matcher.accounts WHERE account_id = $1", new_account
