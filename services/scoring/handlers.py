@@ -28,6 +28,7 @@ from shared.events import (
     Envelope,
     LeadConverted,
     LeadCreated,
+    LeadRejected,
     LeadUpdated,
     OppContactRoleChanged,
     OppCreated,
@@ -71,6 +72,7 @@ def handlers(settings: ScoringSettings) -> dict[str, Handler]:
         LeadUpdated.TYPE: bound(on_lead_updated),
         EngagementRecorded.TYPE: bound(on_engagement_recorded),
         LeadConverted.TYPE: bound(on_lead_converted),
+        LeadRejected.TYPE: bound(on_lead_rejected),
         AccountCreated.TYPE: bound(on_account_changed),
         AccountUpdated.TYPE: bound(on_account_changed),
         OppCreated.TYPE: bound(on_opp_created),
@@ -173,6 +175,18 @@ def _learn(person: Person, event: EngagementRecorded, settings: ScoringSettings)
     if answers and {**person.answers, **answers} != person.answers:
         person.answers, refit = {**person.answers, **answers}, True
     return refit
+
+
+async def on_lead_rejected(
+    event: LeadRejected, _: Envelope, uow: UnitOfWork, settings: ScoringSettings
+) -> None:
+    """A lead rejected in review scores the negative rule `lead_rejected` (it cannot reach MQL on
+    behaviour alone); the reason and who rejected it are kept."""
+    person = await people.locked_person(uow, event.lead_id, settings.scoring_model.version)
+    person.rejected = f"{event.reason} (by {event.rejected_by})"
+    now = datetime.now(UTC)
+    scorer.refit(person, settings, now, await people.account_of(uow, person))
+    scorer.settle(uow, person, settings, now)
 
 
 async def on_lead_converted(

@@ -96,6 +96,7 @@ async def merge(uow: UnitOfWork, into: Person, merged: Person, half_life_days: f
             setattr(into, fact, getattr(merged, fact))
     into.unsubscribed = into.unsubscribed or merged.unsubscribed
     into.bounced = into.bounced or merged.bounced
+    into.rejected = into.rejected or merged.rejected
     into.answers = {**merged.answers, **into.answers}
     into.last_engaged_at = max(
         (t for t in (into.last_engaged_at, merged.last_engaged_at) if t is not None), default=None

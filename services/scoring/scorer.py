@@ -31,6 +31,7 @@ def facts(person: Person, account: Account | None = None) -> PersonFacts:
         is_free_mail=person.is_free_mail,
         unsubscribed=person.unsubscribed,
         bounced=person.bounced,
+        rejected=person.rejected is not None,
         answers=person.answers,
     )
 

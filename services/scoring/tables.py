@@ -42,6 +42,7 @@ class Person(ScoringTable, table=True):
     is_free_mail: bool = False
     unsubscribed: bool = False
     bounced: bool = False
+    rejected: str | None = None  # why the lead was rejected in review, and by whom
     answers: dict[str, str] = _json({})
     fit: float = 0.0
     negative: float = 0.0

@@ -21,6 +21,7 @@ from shared.events import (
     Event,
     LeadConverted,
     LeadCreated,
+    LeadRejected,
     OppContactRoleChanged,
     OppCreated,
     OppStageChanged,
@@ -163,6 +164,16 @@ async def test_unsubscribe_and_bounce_are_negative_and_do_not_decay(scoring: Sco
         "unsubscribed",
         "email_bounced",
     }
+
+
+async def test_a_lead_rejected_in_review_scores_the_rejection(scoring: Scoring) -> None:
+    person = lead()
+    await scoring.publish(
+        person, LeadRejected(lead_id=person.lead_id, reason="spam", rejected_by="ops@acme.com")
+    )
+    score = await scoring.score(person.lead_id, until=lambda s: s["negative"] == -100.0)
+    assert [r["rule"] for r in score["reasons"] if r["kind"] == "negative"] == ["lead_rejected"]
+    assert score["score"] == score["fit"] - 100
 
 
 async def test_a_converted_lead_history_follows_it_to_the_contact_and_two_leads_merge(

@@ -76,6 +76,7 @@ def test_bant_answers_from_form_properties_score_fit() -> None:
         ({"is_free_mail": True}, [("free_mail", -10.0)]),
         ({"unsubscribed": True}, [("unsubscribed", -50.0)]),
         ({"bounced": True}, [("email_bounced", -30.0)]),
+        ({"rejected": True}, [("lead_rejected", -100.0)]),
         ({"title": "CEO"}, []),
     ],
 )

@@ -178,6 +178,7 @@ class Behaviour(_Section):
 class Negative(_Section):
     unsubscribe: NonPositive = -50
     bounced: NonPositive = -30
+    rejected: NonPositive = -100  # a lead rejected in the review queue (junk, not a real buyer)
     free_mail: NonPositive = -10
     competitor: NonPositive = -100
     competitor_domains: list[str] = []

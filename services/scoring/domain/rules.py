@@ -31,6 +31,7 @@ class PersonFacts:
     is_free_mail: bool = False
     unsubscribed: bool = False
     bounced: bool = False
+    rejected: bool = False
     answers: Mapping[str, str] = field(default_factory=dict)  # BANT key -> the person's answer
 
 
@@ -62,6 +63,7 @@ def negative_reasons(model: ScoringModel, person: PersonFacts, at: datetime | No
         ("free_mail", negative.free_mail, person.is_free_mail),
         ("unsubscribed", negative.unsubscribe, person.unsubscribed),
         ("email_bounced", negative.bounced, person.bounced),
+        ("lead_rejected", negative.rejected, person.rejected),
     ]
     return [Reason(rule, points, at) for rule, points, applies in rules if applies and points]
 
