@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from fastapi import FastAPI
@@ -51,6 +51,8 @@ async def decay_pass(uow: Callable[[], UnitOfWork], settings: ScoringSettings, n
             for person in due:
                 # Due means the decayed score is news by construction: emit it.
                 emitted += scorer.settle(work, person, settings, now, force=True)
+                if person.due_at is not None and person.due_at <= now:  # float rounding at a crossing
+                    person.due_at = now + timedelta(seconds=settings.scoring_decay_interval_seconds)
             await work.commit()
             rescored += len(due)
 

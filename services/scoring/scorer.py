@@ -87,8 +87,9 @@ def settle(
     Returns whether it emitted."""
     model = settings.scoring_model
     behaviour = behaviour_of(person)
-    person.behaviour = round(behaviour.at(now, settings.half_life), 4)
-    person.score = round(person.fit + person.negative + person.behaviour, 4)
+    # Stored unrounded: the decay pass's due times are computed from these exact values.
+    person.behaviour = behaviour.at(now, settings.half_life)
+    person.score = person.fit + person.negative + person.behaviour
     person.model_version, person.updated_at = model.version, now
     if change is None:
         stage, why = lifecycle.by_rules(
@@ -137,11 +138,11 @@ def _emit(uow: UnitOfWork, person: Person, previous: float | None, change: lifec
             lead_id=person.person_id,
             contact_id=person.contact_id,
             account_id=person.account_id,
-            score=person.score,
+            score=round(person.score, 2),
             fit=person.fit,
-            behaviour=person.behaviour,
+            behaviour=round(person.behaviour, 2),
             negative=person.negative,
-            previous_score=previous,
+            previous_score=None if previous is None else round(previous, 2),
             lifecycle_stage=person.lifecycle_stage,
             reasons=[ScoreReason.model_validate(r) for r in reasons_of(person)],
             model_version=person.model_version,

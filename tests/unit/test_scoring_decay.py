@@ -1,5 +1,6 @@
 """Decay arithmetic, the due time of the decay pass, and when a score is worth emitting."""
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -104,3 +105,21 @@ def test_crossed_lists_the_thresholds_between_two_scores() -> None:
     assert crossed(40, 130, [50, 100, 150]) == [50, 100]
     assert crossed(130, 40, [50, 100, 150]) == [50, 100]
     assert crossed(None, 60, [50, 100]) == [50]
+
+
+def test_after_an_emission_the_next_due_time_is_always_later() -> None:
+    rng = random.Random(0)
+    for _ in range(20000):
+        base, behaviour = rng.uniform(-60, 80), Decaying(rng.uniform(0, 300), T0)
+        now = T0 + timedelta(days=rng.uniform(0, 200))
+        emitted = base + behaviour.at(now, HALF_LIFE)  # as stored when emitted
+        thresholds = [50.0, 100.0, round(emitted, 2)]  # also a threshold right at the score
+        due = next_due(
+            base=base,
+            behaviour=behaviour,
+            emitted_score=emitted,
+            step=5,
+            thresholds=thresholds,
+            half_life=HALF_LIFE,
+        )
+        assert due is None or due > now
