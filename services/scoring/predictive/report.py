@@ -52,6 +52,7 @@ def run(args: argparse.Namespace, settings: ScoringSettings) -> int:
 
     try:
         header, rows = read_csv(args.csv)
+        args.exclude = [c.strip() for c in args.exclude]
         absent = [c for c in args.exclude if c not in header]
         if absent:
             print(f"not in the CSV, so not excluded: {', '.join(absent)}")
