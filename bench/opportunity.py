@@ -203,7 +203,7 @@ async def main(opps: int, moves: int, clients: int, runs: int) -> None:
         assert funnel["total"] >= opps
         print(
             f"opportunity: {rate:.0f} stage moves/s via API, {service_rate:.0f} without HTTP "
-            f"({clients} clients, {moves} moves each); "
+            f"({clients} clients, {moves} moves per path); "
             f"pure planner {pure_moves_per_second():,.0f} moves/s; "
             f"funnel over {funnel['total']:,} opps ({history:,} history rows) {funnel_s * 1000:.0f} ms, "
             f"velocity {velocity_s * 1000:.0f} ms, aging {aging_s * 1000:.0f} ms (median of {runs}); "
