@@ -18,26 +18,11 @@ from services.matcher.domain.matching import AccountProfile, LeadFacts
 from services.matcher.domain.names import CompanyName, company_name
 from shared.domains import registrable_domain
 
+# The look-ups themselves are the SQL function `match_candidates` (migration 0007), whose plan
+# is generic and cached: planning them for every lead cost as much as running them.
 CANDIDATES = text(
-    """
-    WITH by_domain AS (
-        SELECT account_id FROM account_domains WHERE domain = ANY(CAST(:domains AS text[]))
-    ), ids AS (
-        SELECT account_id FROM by_domain
-        UNION (SELECT c.account_id FROM accounts c JOIN by_domain d ON c.parent_id = d.account_id LIMIT 20)
-        UNION (SELECT account_id FROM accounts WHERE name_key = :key LIMIT 20)
-        UNION (SELECT account_id FROM accounts WHERE core_key = :core LIMIT 10)
-        UNION (SELECT account_id FROM accounts WHERE sorted_key = :sorted LIMIT 10)
-        UNION (SELECT account_id FROM accounts WHERE acronym = :key LIMIT 10)
-        UNION (SELECT account_id FROM accounts WHERE name_key = :acronym LIMIT 10)
-        UNION (SELECT account_id FROM accounts WHERE name_key = ANY(CAST(:words AS text[])) LIMIT 10)
-        UNION (SELECT account_id FROM account_domains WHERE label = :key LIMIT 10)
-        UNION SELECT accounts_sharing_a_deletion_key(CAST(:typo_keys AS text[]))
-    )
-    SELECT a.account_id, a.name, a.domains, a.parent_id, a.country, a.owner, a.is_customer,
-           a.open_opps, a.last_activity_at, coalesce(p.domains, '{}') AS parent_domains
-    FROM ids JOIN accounts a USING (account_id) LEFT JOIN accounts p ON p.account_id = a.parent_id
-    """
+    "SELECT * FROM match_candidates(CAST(:domains AS text[]), :key, :core, :sorted, :acronym,"
+    " CAST(:words AS text[]), CAST(:typo_keys AS text[]))"
 )
 NOTHING = "-"  # no key has it (keys are letters and digits), so its branch finds nothing
 
@@ -76,16 +61,16 @@ async def find_candidates(session: AsyncSession, lead: LeadFacts) -> list[Accoun
     rows = await session.execute(CANDIDATES, {"domains": lookup_domains(lead), **parameters})
     return [
         AccountProfile(
-            account_id=row.account_id,
-            name=row.name,
-            domains=tuple(row.domains),
-            parent_domains=tuple(row.parent_domains),
-            parent_id=row.parent_id,
-            country=row.country,
-            owner=row.owner,
-            is_customer=row.is_customer,
-            open_opps=row.open_opps,
-            last_activity=row.last_activity_at,
+            account_id=row.r_account_id,
+            name=row.r_name,
+            domains=tuple(row.r_domains),
+            parent_domains=tuple(row.r_parent_domains),
+            parent_id=row.r_parent_id,
+            country=row.r_country,
+            owner=row.r_owner,
+            is_customer=row.r_is_customer,
+            open_opps=row.r_open_opps,
+            last_activity=row.r_last_activity_at,
         )
         for row in rows
     ]
