@@ -125,15 +125,7 @@ def plain_boosting(table: Table) -> Pipeline:
     )
 
 
-# The candidates; a blend averages the probabilities of the models it names.
-CANDIDATES: dict[str, tuple[str, ...]] = {
-    "boosted_trees": ("boosted_trees",),
-    "wide_trees": ("wide_trees",),
-    "spline_logistic": ("spline_logistic",),
-    "blend": ("boosted_trees", "spline_logistic"),
-    "blend_wide": ("wide_trees", "spline_logistic"),
-    "blend3": ("boosted_trees", "wide_trees", "spline_logistic"),
-}
+# The models the trainer blends; the weights are chosen by inner cross-validation (see `evaluate`).
 MODELS: dict[str, Factory] = {
     "boosted_trees": boosted_trees,
     "wide_trees": wide_trees,

@@ -12,38 +12,67 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from services.scoring.predictive.candidates import BASELINES, CANDIDATES, MODELS
+from services.scoring.predictive.candidates import BASELINES, MODELS
 from services.scoring.predictive.table import Table
 
 OUTER_FOLDS, INNER_FOLDS, SEED = 5, 3, 0
 
 
-class Blend:
-    """The mean positive-class probability of fitted pipelines."""
+Weights = dict[str, float]
+WEIGHT_STEPS = 10  # blend weights in tenths
 
-    def __init__(self, members: list[Any]) -> None:
+
+class Blend:
+    """The weighted mean positive-class probability of fitted pipelines."""
+
+    def __init__(self, members: list[tuple[Any, float]]) -> None:
         self.members = members
 
     def proba(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(np.mean([m.predict_proba(x)[:, 1] for m in self.members], axis=0))
+        return np.asarray(sum(w * m.predict_proba(x)[:, 1] for m, w in self.members))
 
 
-def fit(candidate: str, table: Table, rows: np.ndarray) -> Blend:
-    return Blend([MODELS[name](table).fit(table.x[rows], table.y[rows]) for name in CANDIDATES[candidate]])
+def describe(weights: Weights) -> str:
+    return " + ".join(f"{name} {w:.1f}" if w < 1 else name for name, w in weights.items())
 
 
-def choose(table: Table, rows: np.ndarray) -> tuple[str, dict[str, float]]:
-    """The candidate with the best mean AUC over inner folds of `rows` (and every candidate's)."""
-    scores: dict[str, list[float]] = {name: [] for name in CANDIDATES}
+def fit(weights: Weights, table: Table, rows: np.ndarray) -> Blend:
+    return Blend([(MODELS[name](table).fit(table.x[rows], table.y[rows]), w) for name, w in weights.items()])
+
+
+def _grid(names: list[str]) -> list[Weights]:
+    """Every way to share ten tenths among the models (a model with none is left out)."""
+    shares: list[list[int]] = [[]]
+    for _ in names:
+        shares = [[*s, k] for s in shares for k in range(WEIGHT_STEPS + 1 - sum(s))]
+    whole = [s for s in shares if sum(s) == WEIGHT_STEPS]
+    return [{n: k / WEIGHT_STEPS for n, k in zip(names, s, strict=True) if k} for s in whole]
+
+
+def choose(table: Table, rows: np.ndarray) -> tuple[Weights, float]:
+    """The blend weights with the best mean AUC over inner folds of `rows`: each model's inner
+    out-of-fold predictions are computed once, then every weighting is scored on them. A single
+    model is a weighting too, so a blend is kept only where it helps."""
+    names = list(MODELS)
     folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=SEED + 1)
+    predicted: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
     for train, test in folds.split(rows, table.y[rows]):
-        fitted = {m: MODELS[m](table).fit(table.x[rows[train]], table.y[rows[train]]) for m in MODELS}
-        predicted = {m: model.predict_proba(table.x[rows[test]])[:, 1] for m, model in fitted.items()}
-        for name, members in CANDIDATES.items():
-            blend = np.mean([predicted[m] for m in members], axis=0)
-            scores[name].append(float(roc_auc_score(table.y[rows[test]], blend)))
-    means = {name: float(np.mean(s)) for name, s in scores.items()}
-    return max(means, key=lambda name: means[name]), means
+        fitted = {m: MODELS[m](table).fit(table.x[rows[train]], table.y[rows[train]]) for m in names}
+        predicted.append(
+            (
+                table.y[rows[test]],
+                {m: model.predict_proba(table.x[rows[test]])[:, 1] for m, model in fitted.items()},
+            )
+        )
+
+    def score(weights: Weights) -> float:
+        return float(
+            np.mean([roc_auc_score(y, sum(w * p[m] for m, w in weights.items())) for y, p in predicted])
+        )
+
+    scored = [(score(weights), weights) for weights in _grid(names)]
+    best, weights = max(scored, key=lambda item: item[0])
+    return weights, best
 
 
 @dataclass
@@ -74,9 +103,9 @@ def _evaluate(table: Table, *, baselines: bool) -> Evaluation:
     rows = np.arange(len(table.y))
     folds = StratifiedKFold(OUTER_FOLDS, shuffle=True, random_state=SEED)
     for train, test in folds.split(rows, table.y):
-        candidate, _ = choose(table, train)
-        model = fit(candidate, table, train)
-        result.chosen.append(candidate)
+        weights, _ = choose(table, train)
+        model = fit(weights, table, train)
+        result.chosen.append(describe(weights))
         result.auc.append(float(roc_auc_score(table.y[test], model.proba(table.x[test]))))
         for name in result.baselines:
             baseline = BASELINES[name](table).fit(table.x[train], table.y[train])

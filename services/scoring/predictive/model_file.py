@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.scoring.predictive.evaluate import Blend, choose, fit
+from services.scoring.predictive.evaluate import Blend, choose, describe, fit
 from services.scoring.predictive.table import MISSING, Table, _missing, _number, category
 
 TOP_FACTORS = 5
@@ -56,15 +56,15 @@ class SavedModel:
 
 
 def train(table: Table, target: str, auc: float) -> SavedModel:
-    """The candidate chosen on every row by inner cross-validation, fit on every row."""
+    """The blend chosen on every row by inner cross-validation, fit on every row."""
     rows = np.arange(len(table.y))
-    candidate, _ = choose(table, rows)
+    weights, _ = choose(table, rows)
     return SavedModel(
         target=target,
         numeric=table.numeric,
         categorical=table.categorical,
-        model=fit(candidate, table, rows),
-        candidate=candidate,
+        model=fit(weights, table, rows),
+        candidate=describe(weights),
         auc=auc,
         rows=len(rows),
     )

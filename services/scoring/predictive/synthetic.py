@@ -138,8 +138,9 @@ def _pick(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def lead(rng: random.Random, number: int) -> tuple[dict[str, object], float]:
-    """One lead's row, and the true probability it converts (what no model can beat)."""
+def lead(rng: random.Random, number: int, interactions: bool = False) -> tuple[dict[str, object], float]:
+    """One lead's row, and the true probability it converts (what no model can beat). With
+    `interactions`, strong ones an additive model cannot fit: trees then beat a linear model."""
     origin, source = _pick(rng, ORIGINS), _pick(rng, SOURCES)
     if origin == "Lead Add Form":
         source = rng.choice(["Reference", "Welingak Website", "Reference", "Google"])
@@ -164,6 +165,12 @@ def lead(rng: random.Random, number: int) -> tuple[dict[str, object], float]:
     logit += 0.7 * (origin == "Landing Page Submission" and activity == "SMS Sent" and seconds > 900)
     logit += -0.8 * (occupation == "Unemployed" and activity == "Email Opened" and seconds < 300)
     logit += 1.0 * (origin == "API" and seconds > 1000) - 1.2 * (source == "Olark Chat" and occupation == "")
+    if interactions:
+        logit += 1.8 * math.tanh((seconds - 800) / 200) * (origin == "API")
+        logit += (0.9 if seconds > 500 else -0.9) * (
+            occupation == "Unemployed" and activity in ("SMS Sent", "Email Opened")
+        )
+        logit -= 0.8 * (source == "Google" and specialization in ("Select", ""))
     probability = 1 / (1 + math.exp(-logit))
     converted = rng.random() < probability
     tags = (
@@ -216,13 +223,13 @@ def lead(rng: random.Random, number: int) -> tuple[dict[str, object], float]:
     return row, probability
 
 
-def write(path: Path, rows: int, seed: int = 7) -> Path:
+def write(path: Path, rows: int, seed: int = 7, interactions: bool = False) -> Path:
     rng = random.Random(seed)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=HEADER)
         writer.writeheader()
         for number in rng.sample(range(rows * 2), rows):
-            writer.writerow(lead(rng, number)[0])
+            writer.writerow(lead(rng, number, interactions)[0])
     return path
 
 
@@ -231,5 +238,6 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=9000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--interactions", action="store_true", help="add interactions only trees can fit")
     args = parser.parse_args()
-    print(write(args.out, args.rows, args.seed))
+    print(write(args.out, args.rows, args.seed, args.interactions))
