@@ -46,6 +46,7 @@ from services.matcher.domain.names import company_name, domain_label
         ("Acme Tech", "acmetechnology"),
         ("Acme Technologies", "acmetechnology"),
         ("Acme Corp.", "acme"),
+        ("Gonzalo y Carretero S.Com.", "gonzalocarretero"),
     ],
 )
 def test_one_company_one_key(typed: str, key: str) -> None:

@@ -20,7 +20,7 @@ def _words(text: str) -> list[str]:
 # Letters NFKD does not decompose into ASCII.
 _FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th", "ı": "i"})  # noqa: RUF001
 _LEGAL_WORDS_CJK = ("株式会社", "有限会社", "合同会社", "有限公司", "股份有限公司", "(株)", "（株）")  # noqa: RUF001
-_DOMAIN_TLD = re.compile(r"\.(com|net|org|io|co|ai|biz|info)\b")
+_DOMAIN_TLD = re.compile(r"(?<=\w\w)\.(com|net|org|io|co|ai|biz|info)\b")  # Amazon.com, not S.Com.
 _SLASHED = re.compile(r"\b([a-z])/([a-z])\b")  # A/S, S/A
 _APOSTROPHE = re.compile(r"['’`´]")  # noqa: RUF001
 _NON_WORD = re.compile(r"[^\w]+|_")
