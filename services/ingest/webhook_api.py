@@ -30,6 +30,7 @@ from shared.telemetry import instruments
 router = APIRouter(tags=["webhooks"])
 log = structlog.get_logger(__name__)
 _in_flight = 0
+REJECTED = "Webhook deliveries refused at the door, by reason (unauthenticated, throttled)."
 # Deadlock and serialization failure.
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
@@ -71,7 +72,7 @@ async def receive(source: str, request: Request, runtime: RuntimeDep) -> Respons
     settings = runtime.settings
     assert isinstance(settings, IngestSettings)
     if _in_flight >= settings.webhook_max_in_flight:
-        _counter("webhooks.throttled", "Webhook deliveries refused with 429.", source)
+        _counter("webhooks.rejected", REJECTED, source, reason="throttled")
         raise Problem(429, "Too Many Requests", "Cascade is busy; retry shortly.", {"Retry-After": "1"})
     _in_flight += 1
     try:
@@ -104,7 +105,7 @@ async def _receive(
     except MalformedBody as exc:  # Salesforce's organization id is inside the body
         failure = str(exc)
     if failure:
-        _counter("webhooks.rejected", "Webhook deliveries refused at authentication.", source)
+        _counter("webhooks.rejected", REJECTED, source, reason="unauthenticated")
         log.warning("webhook.unauthenticated", source=source, reason=failure)
         raise Problem(401, "Unauthorized", f"{source} webhook not authenticated: {failure}.")
     _counter("webhooks.received", "Authenticated webhook deliveries.", source)

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import make_settings
+from tests.support import signing
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 
@@ -28,6 +29,8 @@ PROMQL_WORDS = {
     "topic",
     "group",
     "outcome",
+    "source",
+    "reason",
 }
 
 
@@ -99,11 +102,19 @@ def dashboard_metrics() -> set[str]:
 async def test_the_dashboard_queries_metrics_the_services_export(database_url: str, broker: Broker) -> None:
     wanted = dashboard_metrics()
     assert "cascade_consumer_lag" in wanted and "http_server_duration_milliseconds_bucket" in wanted
-    async with InProcessStack(make_settings(database_url, broker.bootstrap)) as stack:
+    secret = "metrics-webhook-secret"
+    settings = make_settings(database_url, broker.bootstrap, webhook_secrets={"generic": secret})
+    async with InProcessStack(settings) as stack:
         await stack.wait_connected()
-        lead = await stack.client("ingest").post(
-            "/v1/leads", json={"email": f"m-{uuid.uuid4().hex}@metrics.example"}
+        ingest = stack.client("ingest")
+        lead = await ingest.post("/v1/leads", json={"email": f"m-{uuid.uuid4().hex}@metrics.example"})
+        body = json.dumps({"email": f"w-{uuid.uuid4().hex}@metrics.example"}).encode()
+        signed = signing.standard(secret, f"msg_{uuid.uuid4().hex}", body)
+        assert (await ingest.post("/v1/webhooks/generic", content=body, headers=signed)).status_code == 200
+        unsigned = await ingest.post(
+            "/v1/webhooks/generic", content=body, headers={"Content-Type": "application/json"}
         )
+        assert unsigned.status_code == 401
 
         async def converted() -> bool:
             match = await stack.client("matcher").get(f"/v1/leads/{lead.json()['lead_id']}/match")

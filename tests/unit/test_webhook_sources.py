@@ -20,8 +20,11 @@ from services.ingest.domain.webhooks.items import (
 from tests.support import signing
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "webhooks"
-NOW = datetime.now(UTC)
 URI = "https://cascade.example.com/v1/webhooks/hubspot"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def fixture(name: str) -> bytes:
@@ -39,7 +42,7 @@ class TestHubSpotSignature:
         self, headers: dict[str, str], body: bytes | None = None, secrets: tuple[str, ...] = ("s3cret",)
     ) -> str | None:
         return signatures.hubspot_v3(
-            lower(headers), "POST", URI, self.body if body is None else body, list(secrets), NOW
+            lower(headers), "POST", URI, self.body if body is None else body, list(secrets), now()
         )
 
     def test_a_valid_signature_passes(self) -> None:
@@ -62,7 +65,7 @@ class TestHubSpotSignature:
         assert self.check(headers) == "signature does not match"
 
     def test_a_stale_timestamp_fails_even_when_signed(self) -> None:
-        headers = signing.hubspot("s3cret", URI, self.body, at=(NOW - timedelta(minutes=6)).timestamp())
+        headers = signing.hubspot("s3cret", URI, self.body, at=(now() - timedelta(minutes=6)).timestamp())
         assert "5-minute window" in (self.check(headers) or "")
 
     def test_missing_headers_fail(self) -> None:
@@ -74,7 +77,7 @@ class TestHubSpotSignature:
         assert "not a number" in (self.check(headers) or "")
         standard = lower(signing.standard("k", "m", b"{}"))
         standard["webhook-timestamp"] = timestamp
-        assert "not a number" in (signatures.standard_webhooks(standard, b"{}", ["k"], NOW) or "")
+        assert "not a number" in (signatures.standard_webhooks(standard, b"{}", ["k"], now()) or "")
 
 
 class TestOtherSignatures:
@@ -89,17 +92,17 @@ class TestOtherSignatures:
         secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         body = fixture("generic.json")
         headers = lower(signing.standard(secret, "msg_1", body))
-        assert signatures.standard_webhooks(headers, body, [secret], NOW) is None
+        assert signatures.standard_webhooks(headers, body, [secret], now()) is None
         forged = {**headers, "webhook-id": "msg_2"}
-        assert signatures.standard_webhooks(forged, body, [secret], NOW) == "signature does not match"
-        stale = lower(signing.standard(secret, "msg_1", body, at=NOW.timestamp() - 301))
-        assert "5-minute window" in (signatures.standard_webhooks(stale, body, [secret], NOW) or "")
+        assert signatures.standard_webhooks(forged, body, [secret], now()) == "signature does not match"
+        stale = lower(signing.standard(secret, "msg_1", body, at=now().timestamp() - 301))
+        assert "5-minute window" in (signatures.standard_webhooks(stale, body, [secret], now()) or "")
 
     def test_standard_webhooks_accepts_any_listed_signature(self) -> None:
         body = b"{}"
         headers = lower(signing.standard("k2-secret", "m", body))
         headers["webhook-signature"] = "v1,bm9wZQ== " + headers["webhook-signature"]
-        assert signatures.standard_webhooks(headers, body, ["k2-secret"], NOW) is None
+        assert signatures.standard_webhooks(headers, body, ["k2-secret"], now()) is None
 
     def test_marketo_shared_secret(self) -> None:
         assert signatures.shared_secret({"x-cascade-secret": "abc"}, "X-Cascade-Secret", ["abc"]) is None
