@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matcher.domain.matching import AccountProfile, LeadFacts
@@ -20,10 +19,8 @@ from shared.domains import registrable_domain
 
 # The look-ups themselves are the SQL function `match_candidates` (migration 0007), whose plan
 # is generic and cached: planning them for every lead cost as much as running them.
-CANDIDATES = text(
-    "SELECT * FROM match_candidates(CAST(:domains AS text[]), :key, :core, :sorted, :acronym,"
-    " CAST(:words AS text[]), CAST(:typo_keys AS text[]))"
-)
+# Sent straight to asyncpg, which keeps it prepared on each connection.
+CANDIDATES = "SELECT * FROM match_candidates($1, $2, $3, $4, $5, $6, $7)"
 NOTHING = "-"  # no key has it (keys are letters and digits), so its branch finds nothing
 
 
@@ -57,20 +54,26 @@ def lookup_domains(lead: LeadFacts) -> list[str]:
 
 
 async def find_candidates(session: AsyncSession, lead: LeadFacts) -> list[AccountProfile]:
-    parameters = name_parameters(company_name(lead.company))
-    rows = await session.execute(CANDIDATES, {"domains": lookup_domains(lead), **parameters})
+    name = name_parameters(company_name(lead.company))
+    connection = (await (await session.connection()).get_raw_connection()).driver_connection
+    assert connection is not None, "asyncpg's connection behind the session's"
+    rows = await connection.fetch(
+        CANDIDATES,
+        *(lookup_domains(lead), name["key"], name["core"], name["sorted"], name["acronym"], name["words"]),
+        name["typo_keys"],
+    )
     return [
         AccountProfile(
-            account_id=row.r_account_id,
-            name=row.r_name,
-            domains=tuple(row.r_domains),
-            parent_domains=tuple(row.r_parent_domains),
-            parent_id=row.r_parent_id,
-            country=row.r_country,
-            owner=row.r_owner,
-            is_customer=row.r_is_customer,
-            open_opps=row.r_open_opps,
-            last_activity=row.r_last_activity_at,
+            account_id=row["r_account_id"],
+            name=row["r_name"],
+            domains=tuple(row["r_domains"]),
+            parent_domains=tuple(row["r_parent_domains"]),
+            parent_id=row["r_parent_id"],
+            country=row["r_country"],
+            owner=row["r_owner"],
+            is_customer=row["r_is_customer"],
+            open_opps=row["r_open_opps"],
+            last_activity=row["r_last_activity_at"],
         )
         for row in rows
     ]
