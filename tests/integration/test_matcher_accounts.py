@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.matcher.candidates import deletion_keys
 from tests.conftest import make_settings
 from tests.integration.test_matcher_matching import word
 from tests.support.db import fetch
@@ -56,9 +57,13 @@ async def test_accounts_are_created_changed_and_keep_one_owner_per_domain(
         assert (await matcher.patch(f"/v1/accounts/{child_id}", json={"color": "red"})).status_code == 422
 
     [row] = await fetch(
-        database_url, "SELECT name_key, domains FROM matcher.accounts WHERE account_id = $1", child_id
+        database_url,
+        "SELECT name_key, domains, typo_keys FROM matcher.accounts WHERE account_id = $1",
+        child_id,
     )
     assert row["name_key"] == f"{tag}automation" and row["domains"] == [f"{tag}-auto.de"]
+    # the lead's deletion keys (Python) and the account's (the generated column) are the same function
+    assert sorted(row["typo_keys"]) == deletion_keys(row["name_key"]) and len(row["typo_keys"]) > 10
     owned = await fetch(
         database_url, "SELECT domain FROM matcher.account_domains WHERE account_id = $1", child_id
     )
