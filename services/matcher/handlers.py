@@ -52,22 +52,23 @@ async def on_lead_created(
         outcome = "review"
         await queue_for_review(uow, event, decision, "no match: pick an account, create one or reject")
     else:
-        account, assignment, created = await found_account(uow, lead, settings.pools())
-        note = (
-            f"; created the account {account.name}"
-            if created
-            else f"; {account.name} claimed the domain meanwhile"
-        )
-        verdict = Verdict(
-            "account_created" if created else "email_domain",
-            1.0,
-            decision.explanation + note,
-        )
-        await convert(uow, event.lead_id, event, account, verdict, assignment, created=created)
-        outcome = "account_created" if created else "matched"
+        outcome = await _convert_to_new_account(uow, event, lead, decision.explanation, settings)
     instruments.domain_counter("matches", "Lead-to-account decisions, by outcome and method.").add(
         1, {"outcome": outcome, "method": decision.method}
     )
+
+
+async def _convert_to_new_account(
+    uow: UnitOfWork, event: LeadCreated, lead: LeadFacts, explanation: str, settings: MatcherSettings
+) -> str:
+    """No-match option 1: found an account from the lead (or join the one that just took its domain)."""
+    account, assignment, created = await found_account(uow, lead, settings.pools())
+    if created:
+        verdict = Verdict("account_created", 1.0, f"{explanation}; created the account {account.name}")
+    else:
+        verdict = Verdict("email_domain", 1.0, f"{explanation}; {account.name} claimed the domain meanwhile")
+    await convert(uow, event.lead_id, event, account, verdict, assignment, created=created)
+    return "account_created" if created else "matched"
 
 
 async def on_lead_updated(event: LeadUpdated, _: Envelope, uow: UnitOfWork) -> None:
