@@ -211,3 +211,8 @@ def test_a_fuzzy_name_against_the_leads_own_other_domain_goes_to_review() -> Non
         RULES,
     )
     assert decision.outcome != "matched"
+
+
+def test_a_letter_dropped_from_a_five_letter_word_of_a_long_name_still_matches() -> None:
+    bailey = AccountProfile("b", "Bailey, Smith and Gray")
+    assert decide(free(company="Bailey, Smth and Gray Inc"), [bailey], RULES).outcome == "matched"

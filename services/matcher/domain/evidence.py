@@ -55,7 +55,7 @@ def _typo_score(lead: CompanyName, account: CompanyName) -> float:
     length = min(len(lead.key), len(account.key))
     several_words = len(lead.tokens) > 1 and len(account.tokens) > 1
     if edits == 1 and len(lead.tokens) == len(account.tokens) > 1:
-        changed = [a for a, b in zip(lead.tokens, account.tokens, strict=True) if a != b]
+        changed = [max(a, b, key=len) for a, b in zip(lead.tokens, account.tokens, strict=True) if a != b]
         if len(changed) == 1 and len(changed[0]) < 5:
             return 0.8  # "Zahn Systems" and "Hahn Systems": a short word's one letter is another name
     if edits == 1 and several_words and length >= 12:
