@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import select
 from sqlmodel import col
 
-from services.ingest import handlers, webhooks
+from services.ingest import handlers, hubspot_api, sources, webhooks
 from services.ingest.domain import normalise
 from services.ingest.domain.webhooks.items import RawItem
 from services.ingest.models import (
@@ -98,9 +98,9 @@ async def resubmit_quarantined(
     assert isinstance(settings, IngestSettings)
     payload = fix.payload if fix.payload is not None else row.payload
     try:
-        batch = webhooks.units(webhooks.SOURCES[row.source], [RawItem(key=None, payload=payload)], settings)
+        batch = sources.units(sources.SOURCES[row.source], [RawItem(key=None, payload=payload)], settings)
         if row.source == "hubspot":
-            batch = await webhooks.resolve_hubspot_ids(uow, batch, settings)
+            batch = await hubspot_api.resolve_hubspot_ids(uow, batch, settings)
         outcomes = []
         for unit in batch:
             lead_id, status = await webhooks.apply(uow, row.source, unit)
@@ -112,7 +112,7 @@ async def resubmit_quarantined(
             f"still refused: {rejection.reason}",
             errors=[{"field": rejection.field or "payload", "reason": rejection.reason}],
         ) from rejection
-    except webhooks.SourceUnavailable as exc:
+    except hubspot_api.SourceUnavailable as exc:
         raise Problem(503, "Service Unavailable", str(exc), {"Retry-After": "60"}) from exc
     row.resubmitted_payload = fix.payload
     row.status, row.resolved_at = "resubmitted", datetime.now(UTC)

@@ -14,13 +14,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from services.ingest import webhooks
+from services.ingest import hubspot_api, sources, webhooks
 from services.ingest.domain.normalise import storable
 from services.ingest.domain.webhooks import salesforce
 from services.ingest.domain.webhooks.items import MalformedBody
 from services.ingest.models import WebhookAnswer
 from services.ingest.settings import IngestSettings
-from services.ingest.webhooks import SOURCES, ItemRejected
+from services.ingest.sources import SOURCES
+from services.ingest.webhooks import ItemRejected
 from shared.app import RuntimeDep
 from shared.kafka.consumer import TRANSIENT_ERRORS
 from shared.problems import Problem
@@ -68,7 +69,7 @@ async def receive(source: str, request: Request, runtime: RuntimeDep) -> Respons
     global _in_flight
     spec = SOURCES.get(source)
     if spec is None:
-        raise webhooks.problem_for_unknown(source)
+        raise sources.problem_for_unknown(source)
     settings = runtime.settings
     assert isinstance(settings, IngestSettings)
     if _in_flight >= settings.webhook_max_in_flight:
@@ -82,7 +83,7 @@ async def receive(source: str, request: Request, runtime: RuntimeDep) -> Respons
 
 
 async def _receive(
-    source: str, spec: webhooks.Source, request: Request, runtime: Runtime, settings: IngestSettings
+    source: str, spec: sources.Source, request: Request, runtime: Runtime, settings: IngestSettings
 ) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in spec.content_types:
@@ -92,7 +93,7 @@ async def _receive(
             f"{source} webhooks are {' or '.join(spec.content_types)}, not {content_type or 'untyped'}.",
         )
     body = await _limited_body(request, settings.webhook_max_body_bytes)
-    delivery = webhooks.Request(
+    delivery = sources.Request(
         method=request.method,
         uri=_signed_uri(request, settings),
         headers={name.lower(): value for name, value in request.headers.items()},
@@ -110,13 +111,13 @@ async def _receive(
         raise Problem(401, "Unauthorized", f"{source} webhook not authenticated: {failure}.")
     _counter("webhooks.received", "Authenticated webhook deliveries.", source)
     delivery_id = spec.delivery_id(delivery)
-    if len(delivery_id) > webhooks.MAX_KEY:
+    if len(delivery_id) > sources.MAX_KEY:
         delivery_id = "sha256:" + hashlib.sha256(delivery_id.encode()).hexdigest()
     try:
-        batch = webhooks.units(spec, spec.split(delivery), settings)
+        batch = sources.units(spec, spec.split(delivery), settings)
         if source == "hubspot":
             async with runtime.uow() as uow:
-                batch = await webhooks.resolve_hubspot_ids(uow, batch, settings)
+                batch = await hubspot_api.resolve_hubspot_ids(uow, batch, settings)
         async with runtime.uow() as uow:
             outcomes = [
                 await webhooks.judge(uow, source, delivery_id, unit, receipts=spec.receipts) for unit in batch
@@ -139,7 +140,7 @@ async def _receive(
             f"{source} body not readable: {exc}",
             errors=[{"field": "body", "reason": str(exc)}],
         ) from exc
-    except webhooks.SourceUnavailable as exc:
+    except hubspot_api.SourceUnavailable as exc:
         log.warning("webhook.source_unavailable", source=source, error=str(exc))
         raise _retry_later(str(exc), 60) from exc
     except TRANSIENT_ERRORS as exc:

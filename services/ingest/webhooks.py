@@ -1,21 +1,14 @@
-"""A webhook delivery, from raw bytes to stored leads, engagements, receipts and quarantine.
+"""A webhook delivery stored: leads, engagements, receipts, quarantine and the answer.
 
-The route authenticates and splits; everything here that writes runs in the caller's one
-transaction, so the raw body, the leads, the outbox events and the answer commit together.
+The route authenticates and splits (`sources`); everything here that writes runs in the caller's
+one transaction, so the raw body, the leads, the outbox events and the answer commit together.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -23,211 +16,16 @@ from sqlmodel import col
 
 from services.ingest import handlers
 from services.ingest.domain import normalise
-from services.ingest.domain.webhooks import generic, hubspot, marketo, mautic, salesforce, signatures
-from services.ingest.domain.webhooks.items import (
-    ContactFetch,
-    EngagementItem,
-    Item,
-    LeadItem,
-    PropertyChange,
-    RawItem,
-    Rejected,
-)
+from services.ingest.domain.webhooks.items import EngagementItem, LeadItem, PropertyChange, Rejected
 from services.ingest.models import EngagementIn, ItemOutcome, LeadIn, WebhookAnswer
-from services.ingest.settings import IngestSettings
+from services.ingest.sources import Unit
 from services.ingest.tables import Lead, LeadSourceId, QuarantinedItem, WebhookDelivery, WebhookReceipt
 from shared.db import insert_or_skip
-from shared.problems import Problem
 from shared.uow import UnitOfWork
 
-MAX_KEY = 200
-FETCH_CONCURRENCY = 8
 ENGAGEMENT_IDS = uuid.UUID("9b6f4f0e-4a43-4c8e-9a59-3c5b7d0d2a11")
 FLAGS = ("unsubscribed", "marketing_consent")
 DELIVERIES = WebhookDelivery.__table__  # type: ignore[attr-defined]
-
-
-class SourceUnavailable(Exception):
-    """A source's API could not be read now; the sender should retry the delivery."""
-
-
-@dataclass(frozen=True)
-class Request:
-    """What authentication and splitting need of an HTTP request."""
-
-    method: str
-    uri: str
-    headers: Mapping[str, str]
-    body: bytes
-    now: datetime
-
-
-@dataclass(frozen=True)
-class Source:
-    content_types: tuple[str, ...]
-    authenticate: Callable[[Request, list[str], IngestSettings], str | None]
-    delivery_id: Callable[[Request], str]
-    split: Callable[[Request], list[RawItem]]
-    convert: Callable[[dict[str, Any], IngestSettings], list[Item]]
-    # Whether an item's key can come again in another delivery (a HubSpot event id can; the
-    # generic source's keys are its delivery id and a position, which the delivery row guards).
-    receipts: bool = True
-
-
-def _body_hash(request: Request) -> str:
-    return hashlib.sha256(request.body).hexdigest()
-
-
-def _salesforce(request: Request, secrets: list[str], settings: IngestSettings) -> str | None:
-    """The URL token when one is set (organization ids are not secret), then the organization."""
-    if settings.salesforce_url_token:
-        offered = parse_qs(urlsplit(request.uri).query).get("token", [""])[0]
-        if failure := signatures.shared_secret({"token": offered}, "token", [settings.salesforce_url_token]):
-            return f"URL {failure}"
-    return signatures.salesforce_org(salesforce.organization_id(request.body), secrets)
-
-
-SOURCES: dict[str, Source] = {
-    "hubspot": Source(
-        content_types=("application/json",),
-        authenticate=lambda r, secrets, s: signatures.hubspot_v3(
-            r.headers, r.method, r.uri, r.body, secrets, r.now, s.webhook_tolerance_seconds
-        ),
-        # HubSpot signs the timestamp too: the same bytes at another time are a new delivery.
-        delivery_id=lambda r: hashlib.sha256(
-            r.headers.get("x-hubspot-request-timestamp", "").encode() + r.body
-        ).hexdigest(),
-        split=lambda r: hubspot.split(r.body),
-        convert=lambda payload, _: [hubspot.convert(payload)],
-    ),
-    "marketo": Source(
-        content_types=("application/json",),
-        authenticate=lambda r, secrets, s: signatures.shared_secret(
-            r.headers, s.marketo_secret_header, secrets
-        ),
-        # Marketo never retries, and the same body again is a real repeat (the same click another day).
-        delivery_id=lambda _: str(uuid.uuid4()),
-        split=lambda r: marketo.split(r.body),
-        convert=lambda payload, s: marketo.convert(payload, s.marketo_field_map),
-    ),
-    "mautic": Source(
-        content_types=("application/json",),
-        authenticate=lambda r, secrets, _: signatures.mautic(r.headers, r.body, secrets),
-        delivery_id=_body_hash,
-        split=lambda r: mautic.split(r.body),
-        convert=lambda payload, _: [mautic.convert(payload)],
-    ),
-    "salesforce": Source(
-        content_types=("text/xml", "application/soap+xml"),
-        authenticate=lambda r, secrets, s: _salesforce(r, secrets, s),
-        delivery_id=_body_hash,
-        split=lambda r: salesforce.split(r.body),
-        convert=lambda payload, _: [salesforce.convert(payload)],
-    ),
-    "generic": Source(
-        content_types=("application/json",),
-        authenticate=lambda r, secrets, s: signatures.standard_webhooks(
-            r.headers, r.body, secrets, r.now, s.webhook_tolerance_seconds
-        ),
-        delivery_id=lambda r: r.headers["webhook-id"],
-        split=lambda r: generic.split(r.body, r.headers["webhook-id"]),
-        convert=lambda payload, s: [generic.convert(payload, s.generic_field_map)],
-        receipts=False,
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One item to judge: its position in the answer, idempotency key, source payload and meaning."""
-
-    index: int
-    key: str | None
-    payload: dict[str, Any]
-    item: Item
-
-
-def units(source: Source, raws: list[RawItem], settings: IngestSettings) -> list[Unit]:
-    out: list[Unit] = []
-    for raw in raws:
-        try:
-            converted = source.convert(raw.payload, settings)
-        except (AttributeError, TypeError, KeyError, ValueError) as exc:
-            # A payload of the right syntax and the wrong shape: the item is refused, not the request.
-            converted = [Rejected(f"the item is not in this source's shape: {exc}", None)]
-        for part, item in enumerate(converted):
-            key = raw.key if raw.key is None or len(converted) == 1 else f"{raw.key}:{part}"
-            if key is not None and len(key) > MAX_KEY:  # a B-tree entry must fit a third of a page
-                key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-            out.append(Unit(len(out), key, raw.payload, item))
-    return out
-
-
-# --- HubSpot contacts known only by id --------------------------------------------------------
-
-
-async def resolve_hubspot_ids(uow: UnitOfWork, batch: list[Unit], settings: IngestSettings) -> list[Unit]:
-    """Read from HubSpot's CRM API every contact the batch names by id and Cascade does not know."""
-    changes = {u.item.source_id for u in batch if isinstance(u.item, PropertyChange)}
-    known = set(
-        await uow.session.scalars(
-            select(col(LeadSourceId.source_id)).where(
-                col(LeadSourceId.source) == "hubspot", col(LeadSourceId.source_id).in_(changes)
-            )
-        )
-        if changes
-        else []
-    )
-    created = {u.item.source_id for u in batch if isinstance(u.item, ContactFetch)}
-    # A change to a contact created earlier in the same batch applies once the creation is stored.
-    unknown = changes - known - created
-    wanted = created | unknown
-    if not wanted:
-        return batch
-    contacts = await _fetch_contacts(sorted(wanted), settings)
-    return [
-        Unit(u.index, u.key, u.payload, contacts[u.item.source_id])
-        if isinstance(u.item, ContactFetch)
-        or (isinstance(u.item, PropertyChange) and u.item.source_id in unknown)
-        else u
-        for u in batch
-    ]
-
-
-async def _fetch_contacts(ids: list[str], settings: IngestSettings) -> dict[str, Item]:
-    if not settings.hubspot_access_token:
-        reason = "HubSpot sent only an id and no HUBSPOT_ACCESS_TOKEN is set to read the contact"
-        return dict.fromkeys(ids, Rejected(reason, "objectId"))
-    headers = {"Authorization": f"Bearer {settings.hubspot_access_token}"}
-    params = {"properties": ",".join(hubspot.FETCHED_PROPERTIES)}
-    async with httpx.AsyncClient(
-        base_url=settings.hubspot_api_base, headers=headers, timeout=settings.hubspot_api_timeout_seconds
-    ) as client:
-
-        async def one(contact_id: str) -> Item:
-            try:
-                response = await client.get(f"/crm/v3/objects/contacts/{contact_id}", params=params)
-            except httpx.HTTPError as exc:
-                raise SourceUnavailable(f"HubSpot API: {exc!r}") from exc
-            if response.status_code == 404:
-                return Rejected(f"HubSpot has no contact {contact_id}", "objectId")
-            if response.status_code != 200:
-                raise SourceUnavailable(f"HubSpot API answered {response.status_code}")
-            try:
-                return hubspot.contact(response.json())
-            except ValueError as exc:
-                raise SourceUnavailable(f"HubSpot API answered 200 without JSON: {exc}") from exc
-
-        async def limited(contact_id: str) -> Item:
-            async with gate:
-                return await one(contact_id)
-
-        gate = asyncio.Semaphore(FETCH_CONCURRENCY)  # HubSpot allows about 10 requests a second per app
-        found = await asyncio.gather(*(limited(contact_id) for contact_id in ids))
-    return dict(zip(ids, found, strict=True))
-
-
-# --- Storing a delivery -----------------------------------------------------------------------
 
 
 async def record_delivery(
@@ -451,7 +249,3 @@ def _rejection(exc: ValidationError) -> ItemRejected:
     first = exc.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or None
     return ItemRejected(f"{field}: {first['msg']}" if field else first["msg"], field)
-
-
-def problem_for_unknown(source: str) -> Problem:
-    return Problem(404, "Not Found", f"No webhook source {source!r}; sources are {', '.join(SOURCES)}.")
