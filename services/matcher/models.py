@@ -11,20 +11,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Short = Annotated[str, Field(max_length=255)]
 
 
-class AccountIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    external_id: Short | None = None
+class AccountFields(BaseModel):
+    """What an account is, as the API and the import both take it."""
+
     name: Annotated[str, Field(min_length=1, max_length=255)]
     domains: Annotated[list[Annotated[str, Field(max_length=255)]], Field(max_length=100)] = []
     website: Annotated[str, Field(max_length=2048)] | None = None
     country: Annotated[str, Field(max_length=64)] | None = None
     industry: Short | None = None
     employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
-    parent_id: Short | None = None
     owner: Short | None = None
     csm: Short | None = None
     is_customer: bool = False
     last_activity_at: datetime | None = None
+
+
+class AccountIn(AccountFields):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    external_id: Short | None = None
+    parent_id: Short | None = None
 
 
 class AccountPatch(BaseModel):
@@ -77,22 +82,12 @@ class MatchOut(BaseModel):
     decided_at: datetime | None = None
 
 
-class AccountImportRow(BaseModel):
+class AccountImportRow(AccountFields):
     """One row of `POST /v1/accounts/import` (CSV columns or NDJSON keys); unknown keys are ignored."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     external_id: Annotated[str, Field(min_length=1, max_length=255)]
-    name: Annotated[str, Field(min_length=1, max_length=255)]
-    domains: Annotated[list[Annotated[str, Field(max_length=255)]], Field(max_length=100)] = []
-    website: Annotated[str, Field(max_length=2048)] | None = None
-    country: Annotated[str, Field(max_length=64)] | None = None
-    industry: Short | None = None
-    employees: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     parent_external_id: Short | None = None
-    owner: Short | None = None
-    csm: Short | None = None
-    is_customer: bool = False
-    last_activity_at: datetime | None = None
 
     @field_validator("domains", mode="before")
     @classmethod

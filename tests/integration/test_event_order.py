@@ -3,45 +3,14 @@ waits for it, and the score ends on the newest facts."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
-
-from shared.events import Envelope, Event, LeadCreated, LeadUpdated, encode_headers
+from shared.events import LeadCreated, LeadUpdated
 from tests.conftest import make_settings
 from tests.support.db import fetch, scalar
+from tests.support.events import publish
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
-
-
-def envelope(event: Event, version: int) -> Envelope:
-    return Envelope(
-        id=str(uuid.uuid4()),
-        source="test",
-        type=event.TYPE,
-        subject=event.key(),
-        time=datetime.now(UTC),
-        data=event.model_dump(mode="json"),
-        aggregate_version=version,
-    )
-
-
-async def publish(broker: Broker, prefix: str, *events: tuple[Event, int]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event, version in events:
-            record = envelope(event, version)
-            await producer.send_and_wait(
-                prefix + event.TYPE,
-                json.dumps(record.data).encode(),
-                key=event.key().encode(),
-                headers=encode_headers(record),
-            )
-    finally:
-        await producer.stop()
 
 
 async def test_an_update_that_overtakes_its_creation_is_applied_after_it(

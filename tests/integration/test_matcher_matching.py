@@ -14,8 +14,8 @@ from services.matcher import handlers
 from services.matcher.settings import MatcherSettings
 from shared.events import Envelope, LeadCreated, OppCreated, OppStageChanged
 from tests.conftest import make_settings
-from tests.integration.test_event_order import publish
 from tests.support.db import fetch, scalar
+from tests.support.events import publish
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from shared.events import LeadCreated
 from tests.conftest import make_settings
-from tests.integration.test_event_order import publish
 from tests.integration.test_matcher_matching import lead, word
 from tests.support.db import fetch
+from tests.support.events import publish
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 

@@ -7,42 +7,21 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from shared.events import AccountCreated, Envelope, Event, LeadConverted, LeadScored, encode_headers
+from shared.events import AccountCreated, Event, LeadConverted, LeadScored
 from tests.conftest import make_settings
 from tests.support.db import fetch
+from tests.support.events import publish as publish_versioned
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 
 
 async def publish(broker: Broker, prefix: str, *events: Event, version: int = 1) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event in events:
-            record = Envelope(
-                id=str(uuid.uuid4()),
-                source="test",
-                type=event.TYPE,
-                subject=event.key(),
-                time=datetime.now(UTC),
-                data=event.model_dump(mode="json"),
-                aggregate_version=version,
-            )
-            await producer.send_and_wait(
-                prefix + event.TYPE,
-                json.dumps(record.data).encode(),
-                key=event.key().encode(),
-                headers=encode_headers(record),
-            )
-    finally:
-        await producer.stop()
+    await publish_versioned(broker, prefix, *((event, version) for event in events))
 
 
 @dataclass

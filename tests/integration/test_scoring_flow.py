@@ -17,7 +17,6 @@ from shared.events import (
     AccountCreated,
     AccountUpdated,
     EngagementRecorded,
-    Envelope,
     Event,
     LeadConverted,
     LeadCreated,
@@ -25,10 +24,10 @@ from shared.events import (
     OppContactRoleChanged,
     OppCreated,
     OppStageChanged,
-    encode_headers,
 )
 from tests.conftest import make_settings
 from tests.support.db import fetch
+from tests.support.events import send
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 
@@ -45,21 +44,7 @@ class Scoring:
 
     async def publish(self, *events: Event, version: int = 1) -> None:
         for event in events:
-            record = Envelope(
-                id=str(uuid.uuid4()),
-                source="test",
-                type=event.TYPE,
-                subject=event.key(),
-                time=datetime.now(UTC),
-                data=event.model_dump(mode="json"),
-                aggregate_version=version,
-            )
-            await self.producer.send_and_wait(
-                self.settings["kafka_topic_prefix"] + event.TYPE,
-                json.dumps(record.data).encode(),
-                key=event.key().encode(),
-                headers=encode_headers(record),
-            )
+            await send(self.producer, self.settings["kafka_topic_prefix"], event, version)
 
     async def score(self, person_id: str, until: Any = bool) -> dict[str, Any]:
         async def found() -> dict[str, Any] | None:

@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated
+from typing import Annotated, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-KINDS = (
-    "form_submit",
-    "email_open",
-    "email_click",
-    "page_view",
-    "download",
-    "webinar_registered",
-    "webinar_attended",
-    "meeting",
-    "call",
-    "unsubscribe",
-)
+from shared.events.catalog import EngagementKind
+
+KINDS: tuple[str, ...] = get_args(EngagementKind)
 BANT = ("budget", "authority", "need", "timing")
 NonNegative = Annotated[float, Field(ge=0)]
 NonPositive = Annotated[float, Field(le=0)]
