@@ -409,7 +409,6 @@ async def cascade(leads: list[Lead], accounts: list[Company], verbose: bool) -> 
     from match_speed import scratch_matcher  # the same scratch database the speed bench uses
     from sqlalchemy import text
 
-    from services.matcher.candidates import find_candidates, registrable
     from services.matcher.domain.matching import decide
     from services.matcher.settings import MatcherSettings
 
@@ -427,13 +426,13 @@ async def cascade(leads: list[Lead], accounts: list[Company], verbose: bool) -> 
         )
         for a in accounts
     )
-    async with scratch_matcher(ndjson.encode()) as sessions, sessions() as session:
-        ids = dict(
-            (await session.execute(text("SELECT account_id, external_id FROM accounts"))).tuples().all()
-        )
+    async with scratch_matcher(ndjson.encode()) as (engine, uows), uows() as uow:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT account_id, external_id FROM accounts"))
+            ids = dict(rows.tuples().all())
         for lead in leads:
-            facts = registrable(lead.facts)
-            found = await find_candidates(session, facts)
+            facts = lead.facts.registrable()
+            found = await uow.accounts.candidates(facts)
             decision = decide(facts, found, settings.match_rules())
             account_id = ids[decision.account.account_id] if decision.account else None
             tally.add(lead, decision.outcome, account_id)

@@ -23,20 +23,20 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.matcher.domain.matching import LeadFacts
 from shared.db import (
     create_engine,
     drop_database,
     ensure_database,
-    libpq_url,
     session_factory,
     with_database,
 )
@@ -48,12 +48,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @asynccontextmanager
-async def scratch_matcher(ndjson: bytes) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A migrated matcher schema in a new database holding the accounts of `ndjson`."""
-    import asyncpg
-
+async def scratch_matcher(ndjson: bytes) -> AsyncIterator[tuple[AsyncEngine, Callable[[], Any]]]:
+    """A migrated matcher schema in a new database holding the accounts of `ndjson`, imported
+    as `POST /v1/accounts/import` does: the engine and a unit-of-work factory on it."""
+    from services.matcher.adapters.uow import SqlMatcherUnitOfWork
+    from services.matcher.app.imports import ImportProgress, run_import
     from services.matcher.bootstrap import MIGRATIONS
-    from services.matcher.importer import ImportProgress, load, validate
     from services.matcher.settings import MatcherSettings
     from shared.migrate import migrate
 
@@ -64,26 +64,23 @@ async def scratch_matcher(ndjson: bytes) -> AsyncIterator[async_sessionmaker[Asy
     try:
         settings = MatcherSettings(database_url=url)
         await migrate(settings, "matcher", MIGRATIONS)
+        engine = create_engine(settings, "matcher")
+        sessions = session_factory(engine)
+
+        def uows() -> SqlMatcherUnitOfWork:
+            return SqlMatcherUnitOfWork(sessions, source="matcher", topic=settings.topic)
+
         started = time.perf_counter()
         progress = ImportProgress(import_id="bench", format="ndjson")
-        records = validate(ndjson, "ndjson", progress)
-        parsed = time.perf_counter()
-        conn = await asyncpg.connect(libpq_url(url), server_settings={"search_path": "matcher,public"})
-        try:
-            async with conn.transaction():
-                await load(conn, records, progress, topic=lambda t: t)
-            await conn.execute("VACUUM (ANALYZE) accounts, account_domains")
-        finally:
-            await conn.close()
-        done = time.perf_counter()
+        await run_import(uows, ndjson, "ndjson", progress)
+        if progress.failure:
+            raise SystemExit(f"import failed: {progress.failure}")
         print(
-            f"  import: {progress.inserted} accounts in {done - started:.1f} s (parse and validate "
-            f"{parsed - started:.1f} s, COPY + upsert + domains + events {done - parsed:.1f} s), "
-            f"{progress.error_count} row errors",
+            f"  import: {progress.inserted} accounts in {time.perf_counter() - started:.1f} s"
+            f" (parse, validate, COPY, upsert, domains, events, analyse), {progress.error_count} row errors",
             file=sys.stderr,
         )
-        engine = create_engine(settings, "matcher")
-        yield session_factory(engine)
+        yield engine, uows
     finally:
         if engine is not None:
             await engine.dispose()
@@ -151,23 +148,20 @@ def facts_of(lead: dict[str, object]) -> LeadFacts:
     return LeadFacts(**fields)  # type: ignore[arg-type]
 
 
-async def time_cascade(
-    sessions: async_sessionmaker[AsyncSession], leads: list[dict[str, object]]
-) -> dict[str, list[float]]:
+async def time_cascade(uows: Callable[[], Any], leads: list[dict[str, object]]) -> dict[str, list[float]]:
     """Seconds per match, by lead kind."""
-    from services.matcher.candidates import find_candidates
     from services.matcher.domain.matching import decide
     from services.matcher.settings import MatcherSettings
 
     rules = MatcherSettings().match_rules()
     timings: dict[str, list[float]] = {}
-    async with sessions() as session:
+    async with uows() as uow:
         for lead in leads[:50]:  # warm the pool and the caches
-            decide(facts_of(lead), await find_candidates(session, facts_of(lead)), rules)
+            decide(facts_of(lead), await uow.accounts.candidates(facts_of(lead)), rules)
         for lead in leads:
             facts = facts_of(lead)
             started = time.perf_counter()
-            found = await find_candidates(session, facts)
+            found = await uow.accounts.candidates(facts)
             decide(facts, found, rules)
             timings.setdefault(str(lead["kind"]), []).append(time.perf_counter() - started)
     return timings
@@ -202,8 +196,8 @@ def summary(label: str, timings: list[float]) -> str:
 
 async def main_async(args: argparse.Namespace) -> None:
     ndjson, leads, names = generate(args.accounts, args.leads, args.seed)
-    async with scratch_matcher(ndjson) as sessions:
-        cascade = await time_cascade(sessions, leads)
+    async with scratch_matcher(ndjson) as (_, uows):
+        cascade = await time_cascade(uows, leads)
     domains = {f"acct{i}.com": i for i in range(len(names))}
     scan = time_scan(names, domains, leads[: args.scan_leads])
     print(

@@ -31,12 +31,11 @@ import httpx
 from sqlalchemy import text
 
 from deploy import services
+from services.opportunity.app.lifecycle import move_opp
 from services.opportunity.bootstrap import DEFINITION
 from services.opportunity.domain.moves import Refusal, plan_move
 from services.opportunity.domain.pipelines import COMMITTEE_ROLES, DEFAULT_PIPELINES
-from services.opportunity.lifecycle import move_opp
 from services.opportunity.settings import OpportunitySettings
-from services.opportunity.tables import Opportunity
 from shared.app import create_app
 from shared.db import create_engine
 from shared.migrate import migrate
@@ -134,7 +133,8 @@ async def timed_service_moves(runtime: Runtime, ids: list[str], moves: int, clie
         for opp_id in mine:
             for _ in range(per_opp):
                 async with runtime.uow() as uow:
-                    opp = await uow.session.get_one(Opportunity, opp_id, with_for_update=True)
+                    opp = await uow.opps.get(opp_id, lock=True)
+                    assert opp is not None
                     target = "target" if opp.stage == "active" else "active"
                     moved = await move_opp(
                         uow, settings.pipelines, opp, target, actor="bench", now=datetime.now(UTC)

@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from services.scoring.app.decay import decay_pass
 from services.scoring.bootstrap import DEFINITION, MIGRATIONS
-from services.scoring.decay_pass import decay_pass
 from services.scoring.domain.decay import Decaying, next_due
 from services.scoring.settings import ScoringSettings
 from shared.app import create_app

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
 
     scoring = commands.add_parser("scoring", help="scoring tools").add_subparsers(dest="tool", required=True)
     evaluate = scoring.add_parser("evaluate", help="cross-validate the predictive score on a CSV lead export")
-    from services.scoring.predictive.report import add_arguments
+    from services.scoring.entrypoints.cli import add_arguments
 
     add_arguments(evaluate)
     export = scoring.add_parser("export", help="every scored person as a CSV training row for `evaluate`")
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "settings":
         print_settings()
     elif args.command == "scoring":
-        from services.scoring.predictive.report import run, run_export
+        from services.scoring.entrypoints.cli import run, run_export
         from services.scoring.settings import ScoringSettings
 
         tool = run if args.tool == "evaluate" else run_export

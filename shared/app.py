@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Security
 from fastapi.responses import JSONResponse, Response
@@ -13,12 +13,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from shared.jobs import UowFactory
 from shared.logging import configure_logging
 from shared.problems import Problem, install_problem_handlers
 from shared.runtime import Runtime, ServiceDefinition
 from shared.settings import Settings
 from shared.telemetry.setup import setup_telemetry
-from shared.uow import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -33,12 +33,25 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_uow(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+# Each service names these with its own types in `entrypoints/deps.py`:
+#   SettingsDep = Annotated[MatcherSettings, Depends(get_settings)]
+async def get_settings(runtime: RuntimeDep) -> Any:
+    return runtime.settings
+
+
+async def get_uow(runtime: RuntimeDep) -> AsyncIterator[Any]:
+    """A unit of work for the request; what the route does not commit is rolled back."""
     async with runtime.uow() as uow:
         yield uow
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+async def get_clients(runtime: RuntimeDep) -> dict[str, Any]:
+    return runtime.clients
+
+
+async def get_uow_factory(runtime: RuntimeDep) -> UowFactory:
+    """For use cases that run several transactions (a webhook delivery, a bulk import, a scan)."""
+    return runtime.uow
 
 
 async def require_api_key(

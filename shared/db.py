@@ -68,6 +68,28 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
+    """asyncpg's connection behind the session's, in the session's transaction (COPY, prepared
+    statements kept per connection)."""
+    connection = (await (await session.connection()).get_raw_connection()).driver_connection
+    assert connection is not None, "asyncpg's connection behind SQLAlchemy's"
+    if not connection.is_in_transaction():
+        # SQLAlchemy sends BEGIN with its first statement: without one yet, what runs here
+        # would commit on its own.
+        await session.execute(text("SELECT 1"))
+    return connection
+
+
+LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+
+
+async def lock(session: AsyncSession, *keys: str) -> None:
+    """Transaction-scoped advisory locks on `keys`, taken in a stable order (no deadlock between
+    two transactions locking the same keys)."""
+    for key in sorted(set(keys)):
+        await session.execute(LOCK, {"key": key})
+
+
 async def ensure_database(url: str) -> None:
     """Create the database named in `url` if it does not exist yet."""
     name = database_name(url)

@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import Conflict, DomainError, Invalid, NotFound, Unauthorized, Unavailable
+
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
 
@@ -51,7 +53,33 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+STATUS: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "Not Found"),
+    Unauthorized: (401, "Unauthorized"),
+    Invalid: (422, "Invalid request"),
+    Conflict: (409, "Conflict"),
+    Unavailable: (503, "Service Unavailable"),
+}
+
+
+def from_domain(exc: DomainError) -> JSONResponse:
+    """A use case's refusal as RFC 9457: its status, title, detail and offending fields."""
+    status, title = next((v for k, v in STATUS.items() if isinstance(exc, k)), (400, "Bad Request"))
+    extra: dict[str, Any] = dict(exc.extra)
+    for name in ("field", "reason"):
+        if getattr(exc, name) is not None:
+            extra[name] = getattr(exc, name)
+    if exc.errors:
+        extra["errors"] = exc.errors
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
+    return problem(status, exc.title or title, exc.detail, headers, **extra)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return from_domain(exc)
+
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         return problem(exc.status_code, exc.title, exc.detail, exc.headers, **exc.extra)

@@ -1,7 +1,7 @@
-"""A service process's resources: database, producer, outbox relay and consumer.
+"""A service process's resources and tasks: database, producer, outbox relay, consumer, jobs.
 
-Kafka is optional at start: the HTTP API and the outbox work while the broker is away, and the
-relay and consumer connect (and reconnect) in the background.
+Kafka is optional at start: the HTTP API, the outbox and the scheduled jobs work while the
+broker is away, and the relay and consumer connect (and reconnect) in the background.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,25 +21,34 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db import create_engine, session_factory
+from shared.events import Event
+from shared.jobs import Job
 from shared.kafka.client import create_probe, create_producer, dlq_topic, ensure_topics
-from shared.kafka.consumer import ConsumerRunner, Handler
+from shared.kafka.consumer import ConsumerRunner
+from shared.messaging import Handlers
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
-from shared.uow import UnitOfWork
+from shared.sql_uow import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """What a service hands the platform: its routes, handlers and the events it emits."""
+    """What a service hands the platform: routes, handlers, jobs, the events it emits, its
+    settings class and its unit of work (a `SqlUnitOfWork` subclass with its repositories)."""
 
     name: str
     description: str
     router: APIRouter
-    produces: tuple[str, ...]
-    handlers: Callable[[Runtime], dict[str, Handler]] = lambda _: {}
-    settings: type[Settings] = Settings
+    produces: tuple[type[Event], ...]
+    settings: type[Settings]
+    uow: type[SqlUnitOfWork]
+    handlers: Handlers = field(default_factory=dict)
+    jobs: tuple[Job, ...] = ()
+    # Clients of the world outside (a MAP's API), built from the settings at start; closed at stop
+    # when they have `aclose`.
+    clients: Callable[[Any], Mapping[str, Any]] = lambda _: {}
     # Routes that authenticate themselves (MAP webhooks check their senders' signatures).
     public_router: APIRouter | None = None
 
@@ -47,7 +56,7 @@ class ServiceDefinition:
 @dataclass
 class Runtime:
     definition: ServiceDefinition
-    settings: Settings
+    settings: Any
     engine: AsyncEngine = field(init=False)
     sessions: async_sessionmaker[AsyncSession] = field(init=False)
     producer: AIOKafkaProducer | None = None
@@ -55,6 +64,7 @@ class Runtime:
     consumer: ConsumerRunner | None = None
     broker_connected: bool = False
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    clients: dict[str, Any] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _probe: AIOKafkaConsumer | None = None
 
@@ -62,8 +72,9 @@ class Runtime:
     def name(self) -> str:
         return self.definition.name
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(
+    def uow(self) -> Any:
+        """A new unit of work of the service's own type."""
+        return self.definition.uow(
             self.sessions, source=self.name, topic=self.settings.topic, on_commit=self.outbox_ready.set
         )
 
@@ -71,6 +82,10 @@ class Runtime:
         self.engine = create_engine(self.settings, self.name)
         SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine)
         self.sessions = session_factory(self.engine)
+        self.clients = dict(self.definition.clients(self.settings))
+        for job in self.definition.jobs:
+            if job.every(self.settings) > 0:
+                self._tasks.append(asyncio.create_task(self._job(job), name=f"{self.name}-{job.name}"))
         if with_kafka:
             self._tasks.append(asyncio.create_task(self._kafka(), name=f"{self.name}-kafka"))
 
@@ -82,6 +97,9 @@ class Runtime:
                 await task
         self._tasks.clear()
         await self._close_kafka()
+        for client in self.clients.values():
+            if hasattr(client, "aclose"):
+                await client.aclose()
         await self.engine.dispose()
 
     async def _kafka(self) -> None:
@@ -103,10 +121,23 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
+    async def _job(self, job: Job) -> None:
+        """Run `job` on its clock; a failed run is logged and the next one comes as usual."""
+        while True:
+            await asyncio.sleep(job.every(self.settings))
+            try:
+                result = await job.run(self.uow, self.settings)
+                if result:
+                    log.info("job.done", service=self.name, job=job.name, result=result)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job.failed", service=self.name, job=job.name)
+
     async def _connect(self) -> None:
-        handlers = self.definition.handlers(self)
-        topics = [self.settings.topic(t) for t in self.definition.produces]
-        consumed = [self.settings.topic(t) for t in handlers]
+        handlers = self.definition.handlers
+        topics = [self.settings.topic(t.TYPE) for t in self.definition.produces]
+        consumed = [self.settings.topic(t.TYPE) for t in handlers]
         await ensure_topics(self.settings, topics + consumed + [dlq_topic(t) for t in consumed])
         self.producer = create_producer(self.settings)
         await self.producer.start()

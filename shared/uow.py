@@ -1,48 +1,62 @@
-"""The unit of work: one transaction for a change, its outbox events and its inbox row."""
+"""The unit of work: one transaction for a change, the events it causes and the event it handles.
+
+`async with uow:` opens it and whatever is not committed is rolled back on the way out;
+`await uow.commit()` once. A service's own unit of work adds its repositories; the adapters'
+subclass (`shared.sql_uow.SqlUnitOfWork`) is the one that writes, and unit tests use fakes.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from opentelemetry import propagate
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import Envelope, Event, encode_headers
-from shared.tables import OutboxRow
 
-# Plain SQL on purpose: SQLAlchemy never caches the PostgreSQL `insert ... on conflict`
-# construct, and this runs for every consumed event.
-CLAIM = text(
-    "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id)"
-    " ON CONFLICT DO NOTHING RETURNING event_id"
-)
-OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    """A Kafka record waiting in the outbox: JSON `payload`, or `value` sent byte for byte."""
+
+    event_id: str
+    topic: str
+    key: str
+    headers: dict[str, str]
+    payload: dict[str, Any] = field(default_factory=dict)
+    value: bytes | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A consumed record that failed for good, kept as received with the error."""
+
+    consumer: str
+    topic: str
+    partition: int
+    offset: int
+    event_id: str
+    event_type: str | None
+    key: str | None
+    headers: dict[str, str]
+    value: bytes
+    error: str
+    attempts: int
 
 
 class UnitOfWork:
-    """`async with uow:` opens the transaction; it rolls back unless `commit()` was called."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        source: str,
-        topic: Callable[[str], str],
-        on_commit: Callable[[], None] | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._on_commit = on_commit
+    def __init__(self, *, source: str, topic: Callable[[str], str]) -> None:
         self._source = source
         self._topic = topic
+        self._outbox: list[OutboxRecord] = []
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
-        self._outbox: list[dict[str, object]] = []
+        self._outbox = []
+        await self._open()
         return self
 
     async def __aexit__(
@@ -51,26 +65,15 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.session.rollback()
-        await self.session.close()
+        self._outbox = []
+        await self._close()
 
     async def commit(self) -> None:
-        queued = bool(self._outbox)
-        if queued:
-            # One cached, batched Core insert instead of an ORM flush per row.
-            await self.session.execute(insert(OUTBOX), self._outbox)
-            self._outbox = []
-        await self.session.commit()
-        if queued and self._on_commit is not None:
-            self._on_commit()
-
-    async def claim(self, consumer: str, event_id: str) -> bool:
-        """Record `event_id` as processed by `consumer`; False when it already was."""
-        claimed = await self.session.execute(CLAIM, {"consumer": consumer, "event_id": event_id})
-        return claimed.first() is not None
+        records, self._outbox = self._outbox, []
+        await self._commit(records)
 
     def emit(self, event: Event, *, aggregate_version: int | None = None) -> Envelope:
-        """Queue `event` in the outbox with the current trace context."""
+        """Queue `event` for the outbox, with the current trace context."""
         trace: dict[str, str] = {}
         propagate.inject(trace)
         envelope = Envelope(
@@ -85,32 +88,41 @@ class UnitOfWork:
             trace=trace,
         )
         self.add_raw(
-            topic=self._topic(event.TYPE),
-            key=envelope.subject,
-            event_id=envelope.id,
-            headers={k: v.decode() for k, v in encode_headers(envelope)},
-            payload=envelope.data,
+            OutboxRecord(
+                event_id=envelope.id,
+                topic=self._topic(event.TYPE),
+                key=envelope.subject,
+                headers={k: v.decode() for k, v in encode_headers(envelope)},
+                payload=envelope.data,
+            )
         )
         return envelope
 
-    def add_raw(
-        self,
-        *,
-        topic: str,
-        key: str,
-        event_id: str,
-        headers: dict[str, str],
-        payload: dict[str, object] | None = None,
-        value: bytes | None = None,
-    ) -> None:
-        """Queue a record: JSON `payload`, or `value` sent byte for byte."""
-        self._outbox.append(
-            {
-                "event_id": event_id,
-                "topic": topic,
-                "key": key,
-                "headers": headers,
-                "payload": payload or {},
-                "value": value,
-            }
-        )
+    def add_raw(self, record: OutboxRecord) -> None:
+        self._outbox.append(record)
+
+    @property
+    def queued(self) -> list[OutboxRecord]:
+        """What `commit` will write to the outbox."""
+        return list(self._outbox)
+
+    async def flush_events(self) -> None:
+        """Write the queued events now, still inside the transaction (a long bulk path keeps
+        memory flat by flushing as it goes); they are published only if it commits."""
+        raise NotImplementedError
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        """Record `event_id` as processed by `consumer`; False when it already was."""
+        raise NotImplementedError
+
+    async def dead_letter(self, letter: DeadLetter) -> None:
+        raise NotImplementedError
+
+    async def _open(self) -> None:
+        raise NotImplementedError
+
+    async def _close(self) -> None:
+        raise NotImplementedError
+
+    async def _commit(self, records: list[OutboxRecord]) -> None:
+        raise NotImplementedError

@@ -1,45 +1,25 @@
-"""Opportunity's composition root."""
+"""The opportunity service's composition root: what the platform runs of it, with which adapters."""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter
 
-from services.opportunity import api, api_reports, api_roles, handlers
+from services.opportunity.adapters.uow import SqlOpportunityUnitOfWork
+from services.opportunity.app.handlers import HANDLERS
+from services.opportunity.app.sla import SLA_SCAN
+from services.opportunity.entrypoints import api, reports, roles
 from services.opportunity.settings import OpportunitySettings
-from services.opportunity.sla_scan import sla_scanner
-from shared.events import (
-    AccountCreated,
-    AccountUpdated,
-    LeadConverted,
-    LeadScored,
-    OppContactRoleChanged,
-    OppCreated,
-    OppSlaBreached,
-    OppStageChanged,
-)
-from shared.kafka.consumer import Handler
-from shared.runtime import Runtime, ServiceDefinition
+from shared.events import OppContactRoleChanged, OppCreated, OppSlaBreached, OppStageChanged
+from shared.runtime import ServiceDefinition
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _handlers(runtime: Runtime) -> dict[str, Handler]:
-    settings = runtime.settings
-    assert isinstance(settings, OpportunitySettings)
-    return {
-        AccountCreated.TYPE: handlers.on_account_changed,
-        AccountUpdated.TYPE: handlers.on_account_changed,
-        LeadConverted.TYPE: partial(handlers.on_lead_converted, settings=settings),
-        LeadScored.TYPE: partial(handlers.on_lead_scored, settings=settings),
-    }
-
-
 def _router() -> APIRouter:
-    router = APIRouter(lifespan=sla_scanner)
-    for part in (api.router, api_roles.router, api_reports.router):
+    router = APIRouter()
+    for part in (api.router, roles.router, reports.router):
         router.include_router(part)
     return router
 
@@ -48,12 +28,9 @@ DEFINITION = ServiceDefinition(
     name="opportunity",
     description="Typed opportunities, gated pipelines, buying groups, stamps, SLAs, reports.",
     router=_router(),
-    produces=(
-        OppCreated.TYPE,
-        OppStageChanged.TYPE,
-        OppContactRoleChanged.TYPE,
-        OppSlaBreached.TYPE,
-    ),
-    handlers=_handlers,
+    produces=(OppCreated, OppStageChanged, OppContactRoleChanged, OppSlaBreached),
+    handlers=HANDLERS,
+    jobs=(SLA_SCAN,),
     settings=OpportunitySettings,
+    uow=SqlOpportunityUnitOfWork,
 )

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -21,26 +20,35 @@ from opentelemetry import propagate, trace
 from opentelemetry.metrics import Observation
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
 
+from shared.errors import Contended, Unavailable
 from shared.events import Envelope, Event, decode
 from shared.events.envelope import MalformedEvent
 from shared.kafka.client import dlq_topic
+from shared.messaging import Handler, Handlers, check_handlers
 from shared.settings import Settings
-from shared.tables import DeadLetterRow
 from shared.telemetry import attributes as attr
 from shared.telemetry import instruments
-from shared.uow import UnitOfWork
+from shared.uow import DeadLetter, OutboxRecord, UnitOfWork
 
 log = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
 
-Handler = Callable[[Any, Envelope, UnitOfWork], Awaitable[None]]
 UowFactory = Callable[[], UnitOfWork]
 # Errors no retry can fix: dead-letter at once.
 PERMANENT_ERRORS = (MalformedEvent, ValidationError)
 # The database or network is away: wait for it, however long, and dead-letter nothing.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+TRANSIENT_ERRORS = (ConnectionError, OSError, TimeoutError)
+
+
+def transient(exc: BaseException) -> bool:
+    """Away, not wrong: the unit of work says so (`Unavailable`), a contended write aside (a
+    unique key or a deadlock that keeps recurring is the handler's own failure)."""
+    if isinstance(exc, Unavailable):
+        return not isinstance(exc, Contended)
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
 MAX_TRANSIENT_BACKOFF = 10.0
 
 
@@ -49,16 +57,16 @@ class ConsumerRunner:
         self,
         *,
         group: str,
-        handlers: dict[str, Handler],
+        handlers: Handlers,
         uow: UowFactory,
         settings: Settings,
     ) -> None:
+        check_handlers(handlers)
         self.group = group
-        self._handlers = handlers
+        self._handlers = {settings.topic(cls.TYPE): (cls, handler) for cls, handler in handlers.items()}
         self._uow = uow
         self._settings = settings
-        self.topics = sorted(settings.topic(event_type) for event_type in handlers)
-        self._type_of_topic = {settings.topic(t): t for t in handlers}
+        self.topics = sorted(self._handlers)
         self._consumer: AIOKafkaConsumer | None = None
         self.lag: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}
@@ -149,53 +157,59 @@ class ConsumerRunner:
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> str:
         """Handle one record; returns its outcome."""
         started = time.perf_counter()
-        attempts, transient, outcome, error = 0, 0, "ignored", ""
+        outcome = "ignored"
         envelope: Envelope | None = None
         try:
             envelope = decode(record.headers, record.value or b"")
-            handler = self._handlers.get(envelope.type)
-            if handler is None:
+            registered = self._handlers.get(record.topic)
+            if registered is None:
                 return outcome
-            while True:
-                attempts += 1
-                try:
-                    outcome = await self._handle(record, envelope, handler)
-                    break
-                except PERMANENT_ERRORS:
-                    raise
-                except TRANSIENT_ERRORS as exc:
-                    log.warning("consumer.waiting_for_infrastructure", group=self.group, error=repr(exc))
-                    attempts -= 1
-                    transient += 1
-                    delay = self._settings.consumer_backoff_seconds * 2**transient
-                    await asyncio.sleep(min(delay, MAX_TRANSIENT_BACKOFF))
-                    continue
-                except Exception as exc:
-                    error = f"{type(exc).__name__}: {exc}"
-                    log.warning(
-                        "consumer.handler_failed",
-                        group=self.group,
-                        topic=record.topic,
-                        event_id=envelope.id,
-                        attempt=attempts,
-                        error=error,
-                    )
-                    if attempts >= self._settings.consumer_max_attempts:
-                        outcome = await self._dead_letter(record, envelope, error, attempts)
-                        break
-                    await asyncio.sleep(self._settings.consumer_backoff_seconds * 2 ** (attempts - 1))
+            event_class, handler = registered
+            if envelope.type != event_class.TYPE:
+                raise MalformedEvent(f"topic {record.topic} carries {event_class.TYPE}, not {envelope.type}")
+            event = event_class.model_validate(envelope.data)
+            outcome = await self._with_retries(record, envelope, event, handler)
         except PERMANENT_ERRORS as exc:
-            outcome = await self._dead_letter(
-                record, envelope, f"{type(exc).__name__}: {exc}", max(attempts, 1)
-            )
+            outcome = await self._dead_letter(record, envelope, f"{type(exc).__name__}: {exc}", 1)
         finally:
             attributes = {attr.TOPIC: record.topic, attr.OUTCOME: outcome, attr.GROUP: self.group}
             instruments.events_consumed().add(1, attributes)
             instruments.handler_duration().record(time.perf_counter() - started, attributes)
         return outcome
 
+    async def _with_retries(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, event: Event, handler: Handler
+    ) -> str:
+        """A failing handler is retried with backoff, then dead-lettered; an outage is waited out."""
+        backoff = self._settings.consumer_backoff_seconds
+        attempts = waits = 0
+        while True:
+            try:
+                return await self._handle(record, envelope, event, handler)
+            except PERMANENT_ERRORS:
+                raise
+            except Exception as exc:
+                if transient(exc):
+                    waits += 1
+                    log.warning("consumer.waiting_for_infrastructure", group=self.group, error=repr(exc))
+                    await asyncio.sleep(min(backoff * 2**waits, MAX_TRANSIENT_BACKOFF))
+                    continue
+                attempts += 1
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "consumer.handler_failed",
+                    group=self.group,
+                    topic=record.topic,
+                    event_id=envelope.id,
+                    attempt=attempts,
+                    error=error,
+                )
+                if attempts >= self._settings.consumer_max_attempts:
+                    return await self._dead_letter(record, envelope, error, attempts)
+                await asyncio.sleep(backoff * 2 ** (attempts - 1))
+
     async def _handle(
-        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, handler: Handler
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, event: Event, handler: Handler
     ) -> str:
         with tracer.start_as_current_span(
             f"{record.topic} process",
@@ -211,11 +225,10 @@ class ConsumerRunner:
                 attr.MESSAGING_OFFSET: record.offset,
             },
         ):
-            payload: Event = envelope.payload()
             async with self._uow() as uow:
                 if not await uow.claim(self.group, envelope.id):
                     return "duplicate"
-                await handler(payload, envelope, uow)
+                await handler(event, envelope, uow, self._settings)
                 await uow.commit()
             return "processed"
 
@@ -234,8 +247,8 @@ class ConsumerRunner:
         async with self._uow() as uow:
             if not await uow.claim(self.group, event_id):
                 return "duplicate"
-            uow.session.add(
-                DeadLetterRow(
+            await uow.dead_letter(
+                DeadLetter(
                     consumer=self.group,
                     topic=record.topic,
                     partition=record.partition,
@@ -250,19 +263,21 @@ class ConsumerRunner:
                 )
             )
             uow.add_raw(
-                topic=dlq_topic(record.topic),
-                key=key or event_id,
-                event_id=f"{self.group}:{event_id}",
-                headers={
-                    **headers,
-                    "x-error": error,
-                    "x-failed-by": self.group,
-                    "x-attempts": str(attempts),
-                    "x-original-topic": record.topic,
-                    "x-original-partition": str(record.partition),
-                    "x-original-offset": str(record.offset),
-                },
-                value=record.value or b"",
+                OutboxRecord(
+                    topic=dlq_topic(record.topic),
+                    key=key or event_id,
+                    event_id=f"{self.group}:{event_id}",
+                    headers={
+                        **headers,
+                        "x-error": error,
+                        "x-failed-by": self.group,
+                        "x-attempts": str(attempts),
+                        "x-original-topic": record.topic,
+                        "x-original-partition": str(record.partition),
+                        "x-original-offset": str(record.offset),
+                    },
+                    value=record.value or b"",
+                )
             )
             await uow.commit()
         log.error(

@@ -19,16 +19,17 @@ from sqlalchemy import func, select
 from shared.events import Envelope, LeadCreated, LeadRejected, encode_headers
 from shared.runtime import Runtime, ServiceDefinition
 from shared.settings import Settings
+from shared.sql_uow import SqlUnitOfWork
 from shared.tables import DeadLetterRow, InboxRow, OutboxRow
 from shared.uow import UnitOfWork
 from tests.conftest import make_settings
 from tests.support.infra import Broker
 from tests.support.stack import eventually
 
-ProbeHandler = Callable[[LeadCreated, Envelope, UnitOfWork], Awaitable[None]]
+ProbeHandler = Callable[[LeadCreated, Envelope, UnitOfWork, Settings], Awaitable[None]]
 
 
-async def record_effect(event: LeadCreated, envelope: Envelope, uow: UnitOfWork) -> None:
+async def record_effect(event: LeadCreated, envelope: Envelope, uow: UnitOfWork, settings: Settings) -> None:
     """A handler whose effect is not idempotent by itself: one outbox row per call."""
     uow.emit(LeadRejected(lead_id=event.lead_id, reason="probe", rejected_by=envelope.id))
 
@@ -40,8 +41,10 @@ async def probe(database_url: str, broker: Broker, request: pytest.FixtureReques
         name="ingest",
         description="probe",
         router=APIRouter(),
-        produces=(LeadRejected.TYPE,),
-        handlers=lambda _: {LeadCreated.TYPE: handler},
+        produces=(LeadRejected,),
+        handlers={LeadCreated: handler},
+        settings=Settings,
+        uow=SqlUnitOfWork,
     )
     settings = Settings(
         **make_settings(database_url, broker.bootstrap, consumer_max_attempts=3, consumer_stall_seconds=1.0)
@@ -111,10 +114,10 @@ async def test_the_same_event_delivered_twice_has_one_effect(probe: Runtime) -> 
     assert claimed == 1
 
 
-async def fail_on_poison(event: LeadCreated, envelope: Envelope, uow: UnitOfWork) -> None:
+async def fail_on_poison(event: LeadCreated, envelope: Envelope, uow: UnitOfWork, settings: Settings) -> None:
     if event.lead_id.startswith("poison"):
         raise RuntimeError(f"cannot digest {event.lead_id}")
-    await record_effect(event, envelope, uow)
+    await record_effect(event, envelope, uow, settings)
 
 
 async def dead_letters(runtime: Runtime) -> list[DeadLetterRow]:
@@ -164,10 +167,10 @@ async def test_a_failing_event_is_dead_lettered_and_the_partition_moves_on(probe
 release = asyncio.Event()
 
 
-async def block_on_slow(event: LeadCreated, envelope: Envelope, uow: UnitOfWork) -> None:
+async def block_on_slow(event: LeadCreated, envelope: Envelope, uow: UnitOfWork, settings: Settings) -> None:
     if event.lead_id.startswith("slow"):
         await release.wait()
-    await record_effect(event, envelope, uow)
+    await record_effect(event, envelope, uow, settings)
 
 
 def lag_metric(group: str) -> float:

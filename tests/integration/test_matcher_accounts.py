@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.matcher.candidates import deletion_keys
+from services.matcher.adapters.candidates import deletion_keys
 from tests.conftest import make_settings
 from tests.integration.test_matcher_matching import word
 from tests.support.db import fetch

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from services.matcher import handlers
+from services.matcher.app.handlers import on_lead_created
 from services.matcher.settings import MatcherSettings
 from shared.events import Envelope, LeadCreated, OppCreated, OppStageChanged
 from tests.conftest import make_settings
@@ -95,7 +95,7 @@ async def test_concurrent_deliveries_never_duplicate_a_contact(database_url: str
         async def deliver(event: LeadCreated) -> None:
             async with runtime.uow() as uow:
                 envelope = Envelope("e", "test", event.TYPE, event.lead_id, datetime.now(UTC), {})
-                await handlers.on_lead_created(event, envelope, uow, settings=settings)
+                await on_lead_created(event, envelope, uow, settings)
                 await uow.commit()
 
         for n in range(8):

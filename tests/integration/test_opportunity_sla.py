@@ -7,9 +7,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.opportunity.app.sla import scan_breaches
 from services.opportunity.domain.pipelines import DEFAULT_PIPELINES
 from services.opportunity.settings import OpportunitySettings
-from services.opportunity.sla_scan import scan_breaches
 from tests.integration.test_opportunity_api import World, running
 from tests.support.db import scalar
 from tests.support.infra import Broker

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from services.scoring.decay_pass import decay_pass
+from services.scoring.app.decay import decay_pass
 from services.scoring.settings import ScoringSettings
 from shared.events import (
     AccountCreated,

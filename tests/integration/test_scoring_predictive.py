@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from deploy.cli import main
+from services.scoring.adapters.export import export
 from services.scoring.bootstrap import DEFINITION
-from services.scoring.export import export
 from services.scoring.settings import ScoringSettings
 from shared.app import create_app
 from tests.conftest import API_KEY

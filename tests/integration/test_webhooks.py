@@ -15,8 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from services.ingest.adapters.tables import WebhookDelivery
 from services.ingest.bootstrap import DEFINITION
-from services.ingest.tables import WebhookDelivery
 from shared.app import create_app
 from shared.tables import OutboxRow
 from tests.conftest import API_KEY, make_settings

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from deploy.cli import main
+from services.scoring.entrypoints.cli import report
 from services.scoring.predictive.evaluate import Evaluation
-from services.scoring.predictive.report import report
 from services.scoring.predictive.synthetic import write
 from services.scoring.predictive.table import MISSING, TableError, binary_target, prepare
 

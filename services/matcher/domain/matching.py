@@ -7,12 +7,14 @@ name index) and passes their profiles in; the decision explains itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
 from services.matcher.domain.evidence import Signal, name_signals
 from services.matcher.domain.names import CompanyName, company_name
+from shared.domains import registrable_domain
+from shared.events.catalog import LeadFields
 
 Outcome = Literal["matched", "review", "no_match"]
 TIE_BREAKERS = ("customer", "open_opp", "recent_activity", "child_before_parent")
@@ -33,6 +35,16 @@ class LeadFacts:
     country: str | None = None
     industry: str | None = None
     employees: int | None = None
+
+    @classmethod
+    def of(cls, lead: LeadFields) -> LeadFacts:
+        """The facts matching reads off a lead."""
+        return cls(**lead.model_dump(include=set(cls.__dataclass_fields__))).registrable()
+
+    def registrable(self) -> LeadFacts:
+        """The facts with the email domain reduced to the registrable one (mail.acme.com -> acme.com)."""
+        domain = registrable_domain(self.email_domain) or self.email_domain
+        return self if domain == self.email_domain else replace(self, email_domain=domain)
 
 
 @dataclass(frozen=True)

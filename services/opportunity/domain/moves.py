@@ -26,10 +26,11 @@ class Move:
 
 @dataclass(frozen=True)
 class Refusal:
-    status: int  # 409: the opp's state forbids it; 422: the request names no such stage
     reason: str
     detail: str
     failures: tuple[GateFailure, ...] = ()
+    # The request names what does not exist (a stage); otherwise the opp's state forbids the move.
+    invalid: bool = False
 
 
 def plan_move(
@@ -43,20 +44,19 @@ def plan_move(
 ) -> Move | Refusal:
     if not pipeline.has(target):
         return Refusal(
-            422,
             "unknown_stage",
             f"the {pipeline.type} pipeline has no stage {target!r}; stages are {', '.join(pipeline.names)}",
+            invalid=True,
         )
     if not pipeline.has(current):
         return Refusal(
-            409,
             "stage_not_in_pipeline",
             f"the opp sits in {current!r}, which the {pipeline.type} pipeline no longer has",
         )
     if pipeline.stage(current).closed:
-        return Refusal(409, "closed", f"the opp is {current}; a closed opp does not move")
+        return Refusal("closed", f"the opp is {current}; a closed opp does not move")
     if target == current:
-        return Refusal(409, "same_stage", f"the opp is already in {current!r}")
+        return Refusal("same_stage", f"the opp is already in {current!r}")
     here, there = pipeline.index(current), pipeline.index(target)
     if there < here:
         return Move("backward", current, target)
@@ -69,7 +69,7 @@ def plan_move(
     )
     if failures:
         skipping = "" if len(entered) == 1 else f" (moving through {', '.join(s.name for s in entered)})"
-        return Refusal(409, "gate_failed", f"{failures[0].message()}{skipping}", failures)
+        return Refusal("gate_failed", f"{failures[0].message()}{skipping}", failures)
     if stage.closed:
         return Move("close", current, target)
     skipped = tuple(s.name for s in entered[:-1])

@@ -11,23 +11,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.ingest.domain.inputs import PERSON_INPUT_FIELDS
 from services.ingest.domain.normalise import storable
 
-LEAD_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "title",
-    "phone",
-    "company",
-    "website",
-    "country",
-    "industry",
-    "employees",
-    "campaign",
-    "unsubscribed",
-    "marketing_consent",
-)
+# What a source can say about a person, in Cascade's field names.
+LEAD_FIELDS = PERSON_INPUT_FIELDS
 
 
 class MalformedBody(ValueError):

@@ -1,0 +1,192 @@
+"""Ingest's repositories on PostgreSQL: the ports of `app.uow`, each over one session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.ingest.adapters.tables import (
+    Engagement,
+    Lead,
+    LeadSourceId,
+    QuarantinedItem,
+    WebhookDelivery,
+    WebhookReceipt,
+)
+from services.ingest.app.models import Quarantined
+from services.ingest.domain.leads import StoredLead
+from shared.db import insert_or_skip
+
+LEADS = Lead.__table__  # type: ignore[attr-defined]  # SQLModel tables are Table-backed
+DELIVERIES = WebhookDelivery.__table__  # type: ignore[attr-defined]
+
+
+class SqlLeads:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, lead_id: str, *, lock: bool = False) -> StoredLead | None:
+        row = await self._session.get(Lead, lead_id, with_for_update=lock or None, populate_existing=True)
+        return StoredLead.model_validate(row, from_attributes=True) if row else None
+
+    async def by_email(self, email: str, *, lock: bool = False) -> StoredLead | None:
+        query = select(Lead).where(col(Lead.email) == email)
+        row = (await self._session.scalars(query.with_for_update() if lock else query)).first()
+        return StoredLead.model_validate(row, from_attributes=True) if row else None
+
+    async def insert(self, lead_id: str, fields: dict[str, Any]) -> bool:
+        row = {"lead_id": lead_id, **fields}
+        statement = insert_or_skip(LEADS, tuple(row), ("email",), "lead_id")
+        return await self._session.scalar(statement, row) is not None
+
+    async def update(self, lead_id: str, changes: dict[str, Any], *, version: int, at: datetime) -> None:
+        await self._session.execute(
+            update(Lead)
+            .where(col(Lead.lead_id) == lead_id)
+            .values(**changes, version=version, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def set_status(
+        self, lead_id: str, status: str, *, account_id: str | None = None, contact_id: str | None = None
+    ) -> None:
+        values: dict[str, Any] = {"status": status}
+        if account_id is not None or contact_id is not None:
+            values |= {"account_id": account_id, "contact_id": contact_id}
+        await self._session.execute(update(Lead).where(col(Lead.lead_id) == lead_id).values(**values))
+
+
+class SqlEngagements:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, engagement: dict[str, Any]) -> bool:
+        stored = await self._session.scalar(
+            insert(Engagement)
+            .values(**engagement)
+            .on_conflict_do_nothing()
+            .returning(col(Engagement.engagement_id))
+        )
+        return stored is not None
+
+
+class SqlSourceIds:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def lead_for(self, source: str, source_id: str) -> str | None:
+        found = await self._session.get(LeadSourceId, (source, source_id), populate_existing=True)
+        return found.lead_id if found else None
+
+    async def known(self, source: str, source_ids: set[str]) -> set[str]:
+        rows = await self._session.scalars(
+            select(col(LeadSourceId.source_id)).where(
+                col(LeadSourceId.source) == source, col(LeadSourceId.source_id).in_(source_ids)
+            )
+        )
+        return set(rows)
+
+    async def link(self, source: str, source_id: str, lead_id: str) -> None:
+        await self._session.execute(
+            insert(LeadSourceId)
+            .values(source=source, source_id=source_id, lead_id=lead_id)
+            .on_conflict_do_update(index_elements=["source", "source_id"], set_={"lead_id": lead_id})
+        )
+
+
+class SqlDeliveries:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(
+        self, *, source: str, delivery_id: str, content_type: str, body: bytes, response: dict[str, Any]
+    ) -> bool:
+        row = {
+            "source": source,
+            "delivery_id": delivery_id,
+            "content_type": content_type,
+            "body": body,
+            "response": response,
+        }
+        statement = insert_or_skip(DELIVERIES, tuple(row), ("source", "delivery_id"), "delivery_id")
+        return await self._session.scalar(statement, row) is not None
+
+    async def answer(self, source: str, delivery_id: str) -> dict[str, Any] | None:
+        response: dict[str, Any] | None = await self._session.scalar(
+            select(col(WebhookDelivery.response)).where(
+                col(WebhookDelivery.source) == source, col(WebhookDelivery.delivery_id) == delivery_id
+            )
+        )
+        return response
+
+
+class SqlReceipts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, source: str, item_key: str, delivery_id: str) -> bool:
+        claimed = await self._session.scalar(
+            insert(WebhookReceipt)
+            .values(source=source, item_key=item_key, delivery_id=delivery_id, outcome="pending")
+            .on_conflict_do_nothing()
+            .returning(col(WebhookReceipt.item_key))
+        )
+        return claimed is not None
+
+    async def lead_of(self, source: str, item_key: str) -> str | None:
+        earlier = await self._session.get(WebhookReceipt, (source, item_key), populate_existing=True)
+        return earlier.lead_id if earlier else None
+
+    async def settle(
+        self, source: str, item_key: str, *, outcome: str, lead_id: str | None, reason: str | None
+    ) -> None:
+        await self._session.execute(
+            update(WebhookReceipt)
+            .where(col(WebhookReceipt.source) == source, col(WebhookReceipt.item_key) == item_key)
+            .values(outcome=outcome, lead_id=lead_id, reason=reason)
+        )
+
+
+class SqlQuarantine:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, item: Quarantined) -> None:
+        self._session.add(QuarantinedItem(**item.model_dump()))
+        await self._session.flush()
+
+    async def get(self, quarantine_id: str, *, lock: bool = False) -> Quarantined | None:
+        row = await self._session.get(
+            QuarantinedItem, quarantine_id, with_for_update=lock or None, populate_existing=True
+        )
+        return Quarantined.model_validate(row, from_attributes=True) if row else None
+
+    async def list(self, *, status: str, source: str | None, limit: int) -> list[Quarantined]:
+        query = select(QuarantinedItem).where(col(QuarantinedItem.status) == status)
+        if source:
+            query = query.where(col(QuarantinedItem.source) == source)
+        rows = await self._session.scalars(query.order_by(col(QuarantinedItem.created_at)).limit(limit))
+        return [Quarantined.model_validate(row, from_attributes=True) for row in rows]
+
+    async def resolve(
+        self,
+        quarantine_id: str,
+        *,
+        status: str,
+        at: datetime,
+        resubmitted_payload: dict[str, Any] | None = None,
+        lead_id: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": status, "resolved_at": at}
+        if status == "resubmitted":
+            values |= {"resubmitted_payload": resubmitted_payload, "lead_id": lead_id}
+        await self._session.execute(
+            update(QuarantinedItem)
+            .where(col(QuarantinedItem.quarantine_id) == quarantine_id)
+            .values(**values)
+        )

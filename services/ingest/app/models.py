@@ -1,0 +1,60 @@
+"""What ingest's use cases answer: per-item outcomes of a delivery, quarantined items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, JsonValue
+
+
+class ItemOutcome(BaseModel):
+    """What became of one item of a webhook delivery."""
+
+    index: int
+    outcome: Literal["accepted", "duplicate", "rejected"]
+    item_id: str | None = Field(None, description="The source's id for the item, when it gives one.")
+    lead_id: str | None = None
+    status: str | None = Field(None, description="created | updated | unchanged | recorded | ignored")
+    reason: str | None = None
+    field: str | None = None
+    quarantine_id: str | None = None
+
+
+class WebhookAnswer(BaseModel):
+    source: str
+    delivery_id: str
+    accepted: int
+    duplicates: int
+    rejected: int
+    items: list[ItemOutcome]
+
+    @classmethod
+    def of(cls, source: str, delivery_id: str, outcomes: list[ItemOutcome]) -> WebhookAnswer:
+        return cls(
+            source=source,
+            delivery_id=delivery_id,
+            accepted=sum(o.outcome == "accepted" for o in outcomes),
+            duplicates=sum(o.outcome == "duplicate" for o in outcomes),
+            rejected=sum(o.outcome == "rejected" for o in outcomes),
+            items=outcomes,
+        )
+
+
+class Quarantined(BaseModel):
+    """An item (or a whole unreadable body) refused with its reason, to be fixed and re-submitted."""
+
+    quarantine_id: str
+    source: str
+    delivery_id: str | None
+    item_key: str | None
+    payload: dict[str, JsonValue]
+    reason: str
+    field: str | None
+    status: str = "open"
+    lead_id: str | None = None
+    resubmitted_payload: dict[str, JsonValue] | None = Field(
+        None, description="The corrected item, if one was sent."
+    )
+    created_at: datetime
+    resolved_at: datetime | None = None

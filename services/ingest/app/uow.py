@@ -1,0 +1,93 @@
+"""Ingest's unit of work: what its use cases may read and write, as ports the adapters implement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.ingest.app.models import Quarantined
+from services.ingest.domain.leads import StoredLead
+from shared.uow import UnitOfWork
+
+
+class Leads(Protocol):
+    async def get(self, lead_id: str, *, lock: bool = False) -> StoredLead | None: ...
+
+    async def by_email(self, email: str, *, lock: bool = False) -> StoredLead | None: ...
+
+    async def insert(self, lead_id: str, fields: dict[str, Any]) -> bool:
+        """False when a lead with this email exists (nothing written)."""
+        ...
+
+    async def update(self, lead_id: str, changes: dict[str, Any], *, version: int, at: datetime) -> None: ...
+
+    async def set_status(
+        self, lead_id: str, status: str, *, account_id: str | None = None, contact_id: str | None = None
+    ) -> None: ...
+
+
+class Engagements(Protocol):
+    async def add(self, engagement: dict[str, Any]) -> bool:
+        """False when an engagement with this id was recorded before."""
+        ...
+
+
+class SourceIds(Protocol):
+    """The id each source (HubSpot, Mautic...) knows a lead by."""
+
+    async def lead_for(self, source: str, source_id: str) -> str | None: ...
+
+    async def known(self, source: str, source_ids: set[str]) -> set[str]: ...
+
+    async def link(self, source: str, source_id: str, lead_id: str) -> None: ...
+
+
+class Deliveries(Protocol):
+    """Webhook deliveries as received, with the answer given (returned again on a redelivery)."""
+
+    async def record(
+        self, *, source: str, delivery_id: str, content_type: str, body: bytes, response: dict[str, Any]
+    ) -> bool:
+        """False when this delivery was received before."""
+        ...
+
+    async def answer(self, source: str, delivery_id: str) -> dict[str, Any] | None: ...
+
+
+class Receipts(Protocol):
+    """Items by the source's own id for them: a repeat in another delivery is a duplicate."""
+
+    async def claim(self, source: str, item_key: str, delivery_id: str) -> bool: ...
+
+    async def lead_of(self, source: str, item_key: str) -> str | None: ...
+
+    async def settle(
+        self, source: str, item_key: str, *, outcome: str, lead_id: str | None, reason: str | None
+    ) -> None: ...
+
+
+class QuarantineStore(Protocol):
+    async def add(self, item: Quarantined) -> None: ...
+
+    async def get(self, quarantine_id: str, *, lock: bool = False) -> Quarantined | None: ...
+
+    async def list(self, *, status: str, source: str | None, limit: int) -> list[Quarantined]: ...
+
+    async def resolve(
+        self,
+        quarantine_id: str,
+        *,
+        status: str,
+        at: datetime,
+        resubmitted_payload: dict[str, Any] | None = None,
+        lead_id: str | None = None,
+    ) -> None: ...
+
+
+class IngestUnitOfWork(UnitOfWork):
+    leads: Leads
+    engagements: Engagements
+    source_ids: SourceIds
+    deliveries: Deliveries
+    receipts: Receipts
+    quarantine: QuarantineStore

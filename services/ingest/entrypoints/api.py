@@ -1,0 +1,70 @@
+"""Ingest's /v1 routes: leads, engagements and the quarantine."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, status
+
+from services.ingest.app import leads, webhooks
+from services.ingest.app.models import ItemOutcome, Quarantined
+from services.ingest.domain.inputs import EngagementIn, LeadIn
+from services.ingest.domain.leads import StoredLead, normalised_lead
+from services.ingest.entrypoints.deps import PeopleDep, SettingsDep, UowDep
+from services.ingest.entrypoints.models import EngagementAccepted, LeadAccepted, Resubmission
+
+router = APIRouter(tags=["ingest"])
+
+
+@router.post("/leads", status_code=status.HTTP_202_ACCEPTED)
+async def post_lead(lead: LeadIn, uow: UowDep) -> LeadAccepted:
+    """Store a lead; the same email again updates that lead (`lead.updated`)."""
+    lead_id, outcome = await leads.record_lead(uow, normalised_lead(lead))
+    await uow.commit()
+    return LeadAccepted(lead_id=lead_id, status=outcome)
+
+
+@router.get("/leads/{lead_id}")
+async def get_lead(lead_id: str, uow: UowDep) -> StoredLead:
+    return await leads.lead(uow, lead_id)
+
+
+@router.get("/leads")
+async def find_lead(uow: UowDep, email: str = Query(..., max_length=320)) -> StoredLead:
+    """The lead with this email (case-insensitive), if any."""
+    return await leads.lead_by_email(uow, email)
+
+
+@router.post("/engagements", status_code=status.HTTP_202_ACCEPTED)
+async def post_engagement(engagement: EngagementIn, uow: UowDep) -> EngagementAccepted:
+    engagement_id, lead_id, outcome = await leads.record_engagement(uow, engagement)
+    await uow.commit()
+    return EngagementAccepted(engagement_id=engagement_id, lead_id=lead_id, status=outcome)
+
+
+@router.get("/quarantine")
+async def list_quarantine(
+    uow: UowDep,
+    source: str | None = None,
+    status: Literal["open", "resubmitted", "discarded"] = "open",
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[Quarantined]:
+    """Webhook items refused with their reason, oldest first."""
+    return await uow.quarantine.list(status=status, source=source, limit=limit)
+
+
+@router.post("/quarantine/{quarantine_id}/resubmit")
+async def resubmit_quarantined(
+    quarantine_id: str, fix: Resubmission, uow: UowDep, settings: SettingsDep, people: PeopleDep
+) -> list[ItemOutcome]:
+    """Take a quarantined item again, as stored or as corrected; still invalid -> 422 and it stays."""
+    outcomes = await webhooks.resubmit(uow, quarantine_id, fix.payload, settings, people)
+    await uow.commit()
+    return outcomes
+
+
+@router.delete("/quarantine/{quarantine_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def discard_quarantined(quarantine_id: str, uow: UowDep) -> None:
+    """Give up on a quarantined item (kept, marked discarded)."""
+    await webhooks.discard(uow, quarantine_id)
+    await uow.commit()

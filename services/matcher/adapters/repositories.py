@@ -1,0 +1,302 @@
+"""The matcher's repositories on PostgreSQL: the ports of `app.uow`, each over one session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
+
+from services.matcher.adapters import importer
+from services.matcher.adapters import tables as t
+from services.matcher.adapters.candidates import find_candidates
+from services.matcher.app.imports import ImportProgress
+from services.matcher.app.models import Match, ReviewFilter, ReviewItem
+from services.matcher.domain.accounts import StoredAccount
+from services.matcher.domain.matching import AccountProfile, LeadFacts
+from services.matcher.domain.names import company_name, domain_label
+from shared.db import lock, raw_connection
+
+ACCOUNT_COLUMNS = set(t.Account.model_fields)
+
+
+def name_keys(name: str) -> dict[str, Any]:
+    """The match keys of an account's name (see `domain.names`), kept beside it for the indexes."""
+    keys = company_name(name)
+    return {
+        "name_key": keys.key,
+        "name_text": keys.text,
+        "acronym": keys.acronym,
+        "core_key": keys.core,
+        "sorted_key": keys.sorted_key,
+    }
+
+
+def _account_row(account: StoredAccount) -> dict[str, Any]:
+    fields = {k: v for k, v in account.model_dump().items() if k in ACCOUNT_COLUMNS}
+    return fields | name_keys(account.name)
+
+
+class SqlAccounts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, account_id: str, *, lock: bool = False) -> StoredAccount | None:
+        row = await self._session.get(
+            t.Account, account_id, with_for_update=lock or None, populate_existing=True
+        )
+        return StoredAccount.model_validate(row, from_attributes=True) if row else None
+
+    async def add(self, account: StoredAccount) -> list[str]:
+        savepoint = await self._session.begin_nested()
+        taken = [d for d in account.domains if not await self._claim_new(account.account_id, d)]
+        if taken:
+            await savepoint.rollback()
+            return taken
+        await savepoint.commit()
+        await self._session.execute(insert(t.Account).values(**_account_row(account)))
+        return []
+
+    async def _claim_new(self, account_id: str, domain: str) -> bool:
+        claimed = await self._session.scalar(
+            insert(t.AccountDomain)
+            .values(domain=domain, account_id=account_id, label=domain_label(domain))
+            .on_conflict_do_nothing()
+            .returning(col(t.AccountDomain.domain))
+        )
+        return claimed is not None
+
+    async def save(self, account: StoredAccount) -> None:
+        row = _account_row(account)
+        await self._session.execute(
+            update(t.Account)
+            .where(col(t.Account.account_id) == account.account_id)
+            .values({k: v for k, v in row.items() if k not in ("account_id", "created_at")})
+            .execution_options(synchronize_session=False)
+        )
+
+    async def claim_domains(self, account_id: str, domains: Sequence[str]) -> list[str]:
+        taken = []
+        savepoint = await self._session.begin_nested()
+        for domain in domains:
+            owner = await self._session.scalar(
+                insert(t.AccountDomain)
+                .values(domain=domain, account_id=account_id, label=domain_label(domain))
+                .on_conflict_do_update(index_elements=["domain"], set_={"label": domain_label(domain)})
+                .returning(col(t.AccountDomain.account_id))
+            )
+            if owner != account_id:
+                taken.append(domain)
+        if taken:
+            await savepoint.rollback()
+        else:
+            await savepoint.commit()
+        return taken
+
+    async def release_domains(self, account_id: str, *, keep: Sequence[str]) -> None:
+        await self._session.execute(
+            delete(t.AccountDomain).where(
+                col(t.AccountDomain.account_id) == account_id, col(t.AccountDomain.domain).not_in(keep)
+            )
+        )
+
+    async def owner_of_domain(self, domain: str) -> str | None:
+        owner: str | None = await self._session.scalar(
+            select(col(t.AccountDomain.account_id)).where(col(t.AccountDomain.domain) == domain)
+        )
+        return owner
+
+    async def candidates(self, lead: LeadFacts) -> list[AccountProfile]:
+        return await find_candidates(await raw_connection(self._session), lead)
+
+    async def touch(self, account_id: str, at: datetime) -> None:
+        await self._session.execute(
+            update(t.Account).where(col(t.Account.account_id) == account_id).values(last_activity_at=at)
+        )
+
+    async def track_opp(
+        self, opp_id: str, account_id: str, stage: str, *, is_open: bool, replace: bool
+    ) -> None:
+        values = {"account_id": account_id, "stage": stage, "open": is_open}
+        statement = insert(t.AccountOpp).values(opp_id=opp_id, **values)
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=["opp_id"], set_=values)
+            if replace
+            else statement.on_conflict_do_nothing()
+        )
+        await lock(self._session, f"opps:{account_id}")
+        open_opps = (
+            select(func.count())
+            .select_from(t.AccountOpp)
+            .where(col(t.AccountOpp.account_id) == account_id, col(t.AccountOpp.open))
+            .scalar_subquery()
+        )
+        await self._session.execute(
+            update(t.Account).where(col(t.Account.account_id) == account_id).values(open_opps=open_opps)
+        )
+
+    async def load(self, records: list[tuple[Any, ...]], progress: ImportProgress) -> None:
+        await importer.load(await raw_connection(self._session), records, progress)
+
+    async def loaded(self, chunk: int) -> AsyncIterator[list[tuple[bool, StoredAccount]]]:
+        async for batch in importer.loaded(await raw_connection(self._session), chunk):
+            yield batch
+
+    async def refresh_statistics(self) -> None:
+        engine = self._session.bind
+        assert isinstance(engine, AsyncEngine)
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM (ANALYZE) accounts, account_domains"))
+
+
+class SqlContacts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def for_person(
+        self, *, email: str, account_id: str, first_name: str | None, last_name: str | None, title: str | None
+    ) -> str:
+        """`ON CONFLICT DO NOTHING` on the unique email: of two concurrent conversions of one
+        person, the second waits for the first's commit and then reads its contact."""
+        contact_id = await self._session.scalar(
+            insert(t.Contact)
+            .values(
+                contact_id=str(uuid.uuid4()),
+                email=email,
+                account_id=account_id,
+                first_name=first_name,
+                last_name=last_name,
+                title=title,
+            )
+            .on_conflict_do_nothing(index_elements=["email"])
+            .returning(col(t.Contact.contact_id))
+        )
+        if contact_id:
+            return str(contact_id)
+        existing = await self._session.scalar(
+            select(col(t.Contact.contact_id)).where(col(t.Contact.email) == email)
+        )
+        assert existing is not None
+        return str(existing)
+
+    async def rename(self, email: str, person: dict[str, Any]) -> None:
+        await self._session.execute(update(t.Contact).where(col(t.Contact.email) == email).values(**person))
+
+
+def _match_values(match: Match) -> dict[str, Any]:
+    return match.model_dump(exclude={"lead_id", "decided_at"})
+
+
+class SqlMatches:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def lock_lead(self, lead_id: str) -> None:
+        await lock(self._session, lead_id)
+
+    async def get(self, lead_id: str) -> Match | None:
+        row = await self._session.get(t.Match, lead_id, populate_existing=True)
+        if row is None:
+            return None
+        return Match.model_validate(row.model_dump() | {"decided_at": row.created_at})
+
+    async def put(self, match: Match) -> None:
+        values = _match_values(match)
+        await self._session.execute(
+            insert(t.Match)
+            .values(lead_id=match.lead_id, **values)
+            .on_conflict_do_update(index_elements=["lead_id"], set_=values)
+        )
+
+    async def put_if_absent(self, match: Match) -> None:
+        values = _match_values(match)
+        await self._session.execute(
+            insert(t.Match).values(lead_id=match.lead_id, **values).on_conflict_do_nothing()
+        )
+
+    async def reject(self, lead_id: str, explanation: str) -> None:
+        await self._session.execute(
+            update(t.Match)
+            .where(col(t.Match.lead_id) == lead_id)
+            .values(status="rejected", account_id=None, explanation=explanation)
+        )
+
+    async def take_early_changes(self, lead_id: str) -> dict[str, Any] | None:
+        early = await self._session.get(t.EarlyLeadChanges, lead_id, populate_existing=True)
+        if early is None:
+            return None
+        await self._session.delete(early)
+        return dict(early.changes)
+
+    async def keep_early_changes(self, lead_id: str, changes: dict[str, Any]) -> None:
+        statement = insert(t.EarlyLeadChanges).values(lead_id=lead_id, changes=changes)
+        merged = t.EarlyLeadChanges.__table__.c.changes.op("||")(statement.excluded.changes)  # type: ignore[attr-defined]
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=["lead_id"], set_={"changes": merged})
+        )
+
+
+class SqlReviewQueue:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, item: ReviewItem) -> None:
+        await self._session.execute(insert(t.ReviewItem).values(**item.model_dump()))
+
+    async def get(self, item_id: str, *, lock: bool = False) -> ReviewItem | None:
+        row = await self._session.get(
+            t.ReviewItem, item_id, with_for_update=lock or None, populate_existing=True
+        )
+        return ReviewItem.model_validate(row, from_attributes=True) if row else None
+
+    async def list(self, where: ReviewFilter) -> list[ReviewItem]:
+        item = t.ReviewItem
+        query = select(item).order_by(col(item.created_at), col(item.item_id))
+        if where.status != "all":
+            query = query.where(col(item.status) == where.status)
+        if where.reason:
+            query = query.where(col(item.reason).icontains(where.reason, autoescape=True))
+        if where.country:
+            query = query.where(col(item.country) == where.country.upper())
+        if where.account_id:
+            query = query.where(col(item.candidates).contains([{"account_id": where.account_id}]))
+        if where.overdue is not None and where.overdue_before is not None:
+            late = (col(item.created_at) < where.overdue_before) & (col(item.status) == "open")
+            query = query.where(late if where.overdue else ~late)
+        rows = await self._session.scalars(query.limit(where.limit).offset(where.offset))
+        return [ReviewItem.model_validate(row, from_attributes=True) for row in rows]
+
+    async def save(self, item: ReviewItem) -> None:
+        values = item.model_dump(include={"status", "resolution", "account_id", "resolved_by", "resolved_at"})
+        await self._session.execute(
+            update(t.ReviewItem).where(col(t.ReviewItem.item_id) == item.item_id).values(**values)
+        )
+
+
+class SqlRoutingCounts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def of_pool(self, pool: str) -> dict[str, int]:
+        await lock(self._session, f"routing:{pool}")
+        rows = await self._session.execute(
+            select(col(t.RoutingCount.owner), col(t.RoutingCount.assigned)).where(
+                col(t.RoutingCount.pool) == pool
+            )
+        )
+        return {owner: count for owner, count in rows.tuples()}
+
+    async def count(self, pool: str, owner: str) -> None:
+        statement = insert(t.RoutingCount).values(pool=pool, owner=owner, assigned=1)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["pool", "owner"],
+                set_={"assigned": t.RoutingCount.__table__.c.assigned + 1},  # type: ignore[attr-defined]
+            )
+        )

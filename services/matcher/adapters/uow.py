@@ -1,0 +1,18 @@
+"""The matcher's unit of work on PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matcher.adapters import repositories as r
+from services.matcher.app.uow import MatcherUnitOfWork
+from shared.sql_uow import SqlUnitOfWork
+
+
+class SqlMatcherUnitOfWork(SqlUnitOfWork, MatcherUnitOfWork):
+    def _bind(self, session: AsyncSession) -> None:
+        self.accounts = r.SqlAccounts(session)
+        self.contacts = r.SqlContacts(session)
+        self.matches = r.SqlMatches(session)
+        self.review = r.SqlReviewQueue(session)
+        self.routing = r.SqlRoutingCounts(session)

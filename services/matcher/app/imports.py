@@ -1,0 +1,167 @@
+"""Bulk account import: parse and validate rows here; the directory stages them (COPY) and
+upserts them by external id in a few set-based statements; every account it wrote gets its
+`account.created` / `account.updated` event through the catalog, in the same transaction.
+
+Rows that fail validation are reported (line, field, reason) and left out; the rest load in
+one transaction, so an import is all-or-nothing for the rows it accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import structlog
+from pydantic import ValidationError
+
+from services.matcher.app.uow import MatcherUnitOfWork
+from services.matcher.domain.inputs import AccountImportRow
+from services.matcher.domain.names import company_name, domain_label
+from shared.domains import registrable_domain
+from shared.events import AccountCreated, AccountUpdated
+
+Format = Literal["csv", "ndjson"]
+MAX_REPORTED_ERRORS = 1000
+DOMAINS = 4  # position of `domains` (then `labels`) in a staging record
+EVENT_CHUNK = 5_000
+log = structlog.get_logger(__name__)
+STAGING_COLUMNS: tuple[str, ...] = (
+    *("line", "external_id", "account_id", "name", "domains", "labels", "website", "country", "industry"),
+    *("employees", "parent_external_id", "owner", "csm", "is_customer", "name_key", "name_text", "acronym"),
+    *("core_key", "sorted_key", "last_activity_at"),
+)
+
+
+@dataclass
+class ImportProgress:
+    import_id: str
+    format: str
+    status: str = "running"  # running | done | failed
+    phase: str = "parsing"
+    rows_read: int = 0
+    rows_valid: int = 0
+    rows_staged: int = 0
+    inserted: int = 0
+    updated: int = 0
+    error_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+    failure: str | None = None
+
+    def error(self, line: int, external_id: str | None, field_name: str, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(
+                {"line": line, "external_id": external_id, "field": field_name, "reason": reason}
+            )
+
+
+def _rows(body: bytes, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, the row's fields) or (line number, why it could not be read)."""
+    text = body.decode("utf-8-sig")
+    if fmt == "ndjson":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, f"not JSON: {exc.msg}"
+                continue
+            yield number, value if isinstance(value, dict) else "not a JSON object"
+        return
+    reader = csv.DictReader(io.StringIO(text))
+    for row in reader:
+        cells = {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+        yield reader.line_num, {k: v for k, v in cells.items() if v not in ("", None)}
+
+
+def _record(line: int, row: AccountImportRow, progress: ImportProgress) -> tuple[Any, ...]:
+    name = company_name(row.name)
+    domains: list[str] = []
+    for given in [*row.domains, row.website or ""]:
+        domain = registrable_domain(given)
+        if domain and domain not in domains:
+            domains.append(domain)
+        elif given and not domain:
+            progress.error(line, row.external_id, "domains", f"{given!r} is not a web domain; left out")
+    values = row.model_dump() | {
+        "line": line,
+        "account_id": str(uuid.uuid4()),
+        "domains": domains,
+        "labels": [domain_label(d) for d in domains],
+        "name_key": name.key,
+        "name_text": name.text,
+        "acronym": name.acronym,
+        "core_key": name.core,
+        "sorted_key": name.sorted_key,
+    }
+    return tuple(values[column] for column in STAGING_COLUMNS)
+
+
+def validate(body: bytes, fmt: Format, progress: ImportProgress) -> list[tuple[Any, ...]]:
+    """Staging records of the valid rows; the last row of an external id wins, a domain's first row."""
+    by_external_id: dict[str, tuple[Any, ...]] = {}
+    for line, row in _rows(body, fmt):
+        progress.rows_read += 1
+        if isinstance(row, str):
+            progress.error(line, None, "body", row)
+            continue
+        try:
+            parsed = AccountImportRow.model_validate(row)
+        except ValidationError as exc:
+            for problem in exc.errors():
+                where = ".".join(str(p) for p in problem["loc"]) or "row"
+                progress.error(line, row.get("external_id"), where, problem["msg"])
+            continue
+        if parsed.external_id in by_external_id:
+            earlier = by_external_id[parsed.external_id][0]
+            progress.error(earlier, parsed.external_id, "external_id", f"repeated on line {line}, which wins")
+        by_external_id[parsed.external_id] = _record(line, parsed, progress)
+    owners: dict[str, str] = {}
+    records = []
+    for record in by_external_id.values():
+        kept = []
+        for domain in record[DOMAINS]:
+            if owners.setdefault(domain, record[1]) == record[1]:
+                kept.append(domain)
+            else:
+                progress.error(
+                    record[0], record[1], "domains", f"{domain} is also claimed by {owners[domain]}"
+                )
+        records.append((*record[:DOMAINS], kept, [domain_label(d) for d in kept], *record[DOMAINS + 2 :]))
+    progress.rows_valid = len(records)
+    return records
+
+
+async def run_import(
+    uows: Callable[[], MatcherUnitOfWork], body: bytes, fmt: Format, progress: ImportProgress
+) -> None:
+    """Validate, load and emit; the report says what went wrong (then nothing of the rows was written)."""
+    try:
+        records = await asyncio.to_thread(validate, body, fmt, progress)
+        async with uows() as uow:
+            await uow.accounts.load(records, progress)
+            progress.phase = "events"
+            async for written in uow.accounts.loaded(EVENT_CHUNK):
+                for inserted, account in written:
+                    event = AccountCreated if inserted else AccountUpdated
+                    uow.emit(event.model_validate(account.model_dump()), aggregate_version=account.version)
+                await uow.flush_events()
+            await uow.commit()
+        progress.phase = "analysing"
+        await uow.accounts.refresh_statistics()
+        progress.status, progress.phase = "done", "done"
+    except Exception as exc:
+        log.exception("accounts.import_failed", import_id=progress.import_id)
+        progress.status, progress.failure = "failed", f"{type(exc).__name__}: {exc}"
+    finally:
+        progress.finished_at = datetime.now(UTC)

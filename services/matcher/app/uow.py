@@ -1,0 +1,120 @@
+"""The matcher's unit of work: the account directory, contacts, decisions, the review queue and
+routing counts, as ports the adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from services.matcher.app.models import Match, ReviewFilter, ReviewItem
+from services.matcher.domain.accounts import StoredAccount
+from services.matcher.domain.matching import AccountProfile, LeadFacts
+from shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from services.matcher.app.imports import ImportProgress
+
+
+class Accounts(Protocol):
+    async def get(self, account_id: str, *, lock: bool = False) -> StoredAccount | None: ...
+
+    async def add(self, account: StoredAccount) -> list[str]:
+        """Insert the account and claim its domains; the domains another account owns (then
+        nothing is written: of two concurrent claims, exactly one wins)."""
+        ...
+
+    async def save(self, account: StoredAccount) -> None: ...
+
+    async def claim_domains(self, account_id: str, domains: Sequence[str]) -> list[str]:
+        """Claim `domains` (keeping the ones it has); the ones another account owns (then none)."""
+        ...
+
+    async def release_domains(self, account_id: str, *, keep: Sequence[str]) -> None: ...
+
+    async def owner_of_domain(self, domain: str) -> str | None: ...
+
+    async def candidates(self, lead: LeadFacts) -> list[AccountProfile]:
+        """The accounts a lead may belong to, from indexes only."""
+        ...
+
+    async def touch(self, account_id: str, at: datetime) -> None:
+        """Record activity (the `most_recent` tie-breaker reads it)."""
+        ...
+
+    async def track_opp(
+        self, opp_id: str, account_id: str, stage: str, *, is_open: bool, replace: bool
+    ) -> None:
+        """Keep the account's count of open opportunities (the `open_opp` tie-breaker) in step;
+        `replace` False keeps what a later event already said of the opp."""
+        ...
+
+    async def load(self, records: list[tuple[Any, ...]], progress: ImportProgress) -> None:
+        """Upsert an import's valid staging records (`imports.STAGING_COLUMNS`) by external id."""
+        ...
+
+    def loaded(self, chunk: int) -> AsyncIterator[list[tuple[bool, StoredAccount]]]:
+        """Every account the load wrote, with whether it was new, `chunk` at a time."""
+        ...
+
+    async def refresh_statistics(self) -> None:
+        """After a bulk load: the planner's statistics and the visibility map, outside the transaction."""
+        ...
+
+
+class Contacts(Protocol):
+    async def for_person(
+        self, *, email: str, account_id: str, first_name: str | None, last_name: str | None, title: str | None
+    ) -> str:
+        """The contact with this email (one email, one contact), created on `account_id` if new."""
+        ...
+
+    async def rename(self, email: str, person: dict[str, Any]) -> None: ...
+
+
+class Matches(Protocol):
+    async def lock_lead(self, lead_id: str) -> None:
+        """Serialise a lead's handlers, whose events arrive on different topics."""
+        ...
+
+    async def get(self, lead_id: str) -> Match | None: ...
+
+    async def put(self, match: Match) -> None: ...
+
+    async def put_if_absent(self, match: Match) -> None: ...
+
+    async def reject(self, lead_id: str, explanation: str) -> None:
+        """The lead's decision becomes `rejected`, on no account, with why."""
+        ...
+
+    async def take_early_changes(self, lead_id: str) -> dict[str, Any] | None:
+        """Person changes whose `lead.updated` came before the lead's `lead.created`, removed."""
+        ...
+
+    async def keep_early_changes(self, lead_id: str, changes: dict[str, Any]) -> None: ...
+
+
+class ReviewQueue(Protocol):
+    async def add(self, item: ReviewItem) -> None: ...
+
+    async def get(self, item_id: str, *, lock: bool = False) -> ReviewItem | None: ...
+
+    async def list(self, where: ReviewFilter) -> list[ReviewItem]: ...
+
+    async def save(self, item: ReviewItem) -> None: ...
+
+
+class RoutingCounts(Protocol):
+    async def of_pool(self, pool: str) -> dict[str, int]:
+        """How many accounts each member was given, locked until commit."""
+        ...
+
+    async def count(self, pool: str, owner: str) -> None: ...
+
+
+class MatcherUnitOfWork(UnitOfWork):
+    accounts: Accounts
+    contacts: Contacts
+    matches: Matches
+    review: ReviewQueue
+    routing: RoutingCounts

@@ -1,0 +1,88 @@
+"""`POST /v1/accounts/import`: CSV or NDJSON in the body, upserted by external id.
+
+The import runs in the background (its progress at `GET /v1/accounts/import/{import_id}`), or
+in the request with `?wait=true`. Progress lives in the process that runs the import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import asdict
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.matcher.app.imports import Format, ImportProgress, run_import
+from services.matcher.entrypoints.deps import UowsDep
+from services.matcher.entrypoints.models import ImportOut
+from shared.problems import Problem
+
+router = APIRouter(tags=["account import"])
+CONTENT_TYPES: dict[str, Format] = {
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "application/x-ndjson": "ndjson",
+    "application/ndjson": "ndjson",
+    "application/jsonl": "ndjson",
+    "application/json-lines": "ndjson",
+}
+KEPT_REPORTS = 100
+
+
+def _reports(request: Request) -> dict[str, ImportProgress]:
+    if not hasattr(request.app.state, "account_imports"):
+        request.app.state.account_imports = {}
+    reports: dict[str, ImportProgress] = request.app.state.account_imports
+    return reports
+
+
+def _out(progress: ImportProgress) -> ImportOut:
+    return ImportOut.model_validate(asdict(progress))
+
+
+@router.post("/accounts/import", status_code=202)
+async def import_accounts(
+    request: Request,
+    response: Response,
+    uows: UowsDep,
+    format: Annotated[Literal["csv", "ndjson"] | None, Query(description="else from Content-Type")] = None,
+    wait: Annotated[bool, Query(description="run in the request and answer with the final report")] = False,
+) -> ImportOut:
+    """Accounts as CSV (a header row; `domains` separated by `;`) or NDJSON, upserted by `external_id`."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = format or CONTENT_TYPES.get(content_type)
+    if fmt is None:
+        raise Problem(
+            415,
+            "Unsupported Media Type",
+            "Send text/csv or application/x-ndjson, or name the format with ?format=csv|ndjson.",
+            errors=[{"field": "content-type", "reason": f"{content_type or 'none'} is not CSV or NDJSON"}],
+        )
+    body = await request.body()
+    if not body.strip():
+        raise Problem(
+            422, "Invalid request", "The body is empty.", errors=[{"field": "body", "reason": "empty"}]
+        )
+    progress = ImportProgress(import_id=str(uuid.uuid4()), format=fmt)
+    reports = _reports(request)
+    reports[progress.import_id] = progress
+    for stale in list(reports)[:-KEPT_REPORTS]:
+        del reports[stale]
+    response.headers["Location"] = f"/v1/accounts/import/{progress.import_id}"
+    if wait:
+        await run_import(uows, body, fmt, progress)
+        response.status_code = 200
+    else:
+        task = asyncio.create_task(run_import(uows, body, fmt, progress))
+        request.app.state.import_tasks = {*getattr(request.app.state, "import_tasks", set()), task}
+        task.add_done_callback(request.app.state.import_tasks.discard)
+    return _out(progress)
+
+
+@router.get("/accounts/import/{import_id}")
+async def get_import(import_id: str, request: Request) -> ImportOut:
+    progress = _reports(request).get(import_id)
+    if progress is None:
+        raise Problem(404, "Not Found", f"No import {import_id} in this process.")
+    return _out(progress)

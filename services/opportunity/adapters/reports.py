@@ -1,0 +1,166 @@
+"""Reports computed in SQL from the stage stamps: funnel, velocity, aging, coverage, export.
+
+Stage names reach the SQL as column names only after configuration validated them against
+STAMPED_STAGES; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.opportunity.app.models import Cohort
+from services.opportunity.app.reports import export_columns
+from services.opportunity.domain.pipelines import WON, Pipeline, Pipelines
+
+
+def _where(cohort: Cohort, table: str = "") -> tuple[str, dict[str, Any]]:
+    prefix = f"{table}." if table else ""
+    clauses = [f"{prefix}type = :type"]
+    params: dict[str, Any] = {"type": cohort.type}
+    if cohort.start is not None:
+        clauses.append(f"{prefix}created_at >= CAST(:start AS date)")
+        params["start"] = cohort.start
+    if cohort.end is not None:
+        clauses.append(f"{prefix}created_at < CAST(:end AS date)")
+        params["end"] = cohort.end
+    return " AND ".join(clauses), params
+
+
+def _progress(pipeline: Pipeline) -> list[str]:
+    """The stages an opp progresses through: the open ones, then closed_won."""
+    return [s.name for s in pipeline.open_stages] + [WON]
+
+
+async def funnel_counts(session: AsyncSession, pipeline: Pipeline, cohort: Cohort) -> dict[str, Any]:
+    """Per stage: opps that reached it (entered it or any later stage: skips count) and opps in it now."""
+    stages = _progress(pipeline)
+    where, params = _where(cohort)
+    reached = [
+        f"count(*) FILTER (WHERE coalesce({', '.join(f'entered_{s}' for s in stages[i:])}) IS NOT NULL)"
+        f" AS reached_{s}"
+        for i, s in enumerate(stages)
+    ]
+    current = [f"count(*) FILTER (WHERE stage = '{s.name}') AS current_{s.name}" for s in pipeline.stages]
+    sql = (
+        f"SELECT count(*) AS total, count(entered_closed_lost) AS lost, {', '.join(reached + current)}"
+        f" FROM opportunities WHERE {where}"
+    )
+    row = (await session.execute(text(sql), params)).mappings().one()
+    return dict(row)
+
+
+async def velocity(session: AsyncSession, pipeline: Pipeline, cohort: Cohort) -> list[dict[str, Any]]:
+    """Days from first entering a stage to first entering any later one: count, median, p90.
+    One scan: each opp yields a span per stage it left (LATERAL VALUES), spans then grouped."""
+    stages = _progress(pipeline)
+    where, params = _where(cohort, "o")
+    spans = [
+        f"('{stage}', '{stages[i + 1]}', o.entered_{stage},"
+        f" least({', '.join(f'o.entered_{s}' for s in stages[i + 1 :])}))"
+        for i, stage in enumerate(stages[:-1])
+    ]
+    spans.append(f"('created', '{WON}', o.created_at, o.entered_{WON})")
+    sql = (
+        "SELECT from_stage, to_stage, count(*) AS opps,"
+        " percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days,"
+        " percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS p90_days"
+        " FROM (SELECT s.from_stage, s.to_stage,"
+        " extract(epoch FROM s.left_at - s.entered_at) / 86400.0 AS days"
+        f" FROM opportunities o CROSS JOIN LATERAL (VALUES {', '.join(spans)})"
+        " AS s (from_stage, to_stage, entered_at, left_at)"
+        f" WHERE {where} AND s.entered_at IS NOT NULL AND s.left_at IS NOT NULL) spans"
+        " GROUP BY from_stage, to_stage"
+    )
+    rows = {r["from_stage"]: dict(r) for r in (await session.execute(text(sql), params)).mappings()}
+    order = [*stages[:-1], "created"]
+    return [rows[s] for s in order if s in rows]
+
+
+def _sla_values(pipeline: Pipeline) -> tuple[str, dict[str, Any]]:
+    rows = [f"(CAST(:st{i} AS text), CAST(:sh{i} AS float8))" for i, _ in enumerate(pipeline.open_stages)]
+    params: dict[str, Any] = {}
+    for i, stage in enumerate(pipeline.open_stages):
+        params |= {f"st{i}": stage.name, f"sh{i}": stage.sla_hours}
+    return ", ".join(rows), params
+
+
+async def aging(
+    session: AsyncSession, pipeline: Pipeline, cohort: Cohort, now: datetime, limit: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Open opps' days in their current stage and SLA state: per stage, and the oldest opps."""
+    where, params = _where(cohort, "o")
+    slas, sla_params = _sla_values(pipeline)
+    base = (
+        f"WITH slas (stage, hours) AS (VALUES {slas}),"
+        " aged AS (SELECT o.opp_id, o.stage, o.owner, o.next_step, o.next_step_owner, o.next_step_due,"
+        " o.stage_entered_at, s.hours AS sla_hours,"
+        " extract(epoch FROM CAST(:now AS timestamptz) - o.stage_entered_at) / 86400.0 AS days_in_stage,"
+        " CASE WHEN s.hours IS NULL THEN 'none'"
+        " WHEN o.stage_entered_at + make_interval(secs => s.hours * 3600) < CAST(:now AS timestamptz)"
+        " THEN 'breached' ELSE 'ok' END AS sla_state"
+        f" FROM opportunities o JOIN slas s ON s.stage = o.stage WHERE o.closed_at IS NULL AND {where})"
+    )
+    params = {**params, **sla_params, "now": now, "limit": limit}
+    per_stage = (
+        "SELECT stage, count(*) AS opps, percentile_cont(0.5) WITHIN GROUP (ORDER BY days_in_stage)"
+        " AS median_days, max(days_in_stage) AS max_days,"
+        " count(*) FILTER (WHERE sla_state = 'breached') AS breached FROM aged GROUP BY stage"
+    )
+    oldest = "SELECT * FROM aged ORDER BY days_in_stage DESC, opp_id LIMIT :limit"
+    stages = {
+        r["stage"]: dict(r) for r in (await session.execute(text(f"{base} {per_stage}"), params)).mappings()
+    }
+    rows = [dict(r) for r in (await session.execute(text(f"{base} {oldest}"), params)).mappings()]
+    return [stages[s.name] for s in pipeline.open_stages if s.name in stages], rows
+
+
+async def roles_of_open_opps(session: AsyncSession, cohort: Cohort, limit: int) -> list[dict[str, Any]]:
+    """Open opps with the distinct roles of their buying groups (coverage is judged by the gates)."""
+    where, params = _where(cohort, "o")
+    sql = (
+        "SELECT o.opp_id, o.account_id, o.stage, o.owner,"
+        " coalesce(array_agg(DISTINCT r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles"
+        " FROM opportunities o LEFT JOIN contact_roles r ON r.opp_id = o.opp_id"
+        f" WHERE o.closed_at IS NULL AND {where}"
+        " GROUP BY o.opp_id ORDER BY o.created_at, o.opp_id LIMIT :limit"
+    )
+    return [dict(r) for r in (await session.execute(text(sql), {**params, "limit": limit})).mappings()]
+
+
+async def export_rows(
+    session: AsyncSession, pipelines: Pipelines, cohort: Cohort | None, batch: int = 2000
+) -> AsyncIterator[dict[str, Any]]:
+    """Every opp (of the cohort) with all its stamp columns, streamed from a server-side cursor."""
+    where, params = _where(cohort) if cohort else ("true", {})
+    columns = export_columns(pipelines)
+    sql = f"SELECT {', '.join(columns)} FROM opportunities WHERE {where} ORDER BY created_at, opp_id"
+    result = await session.stream(text(sql).execution_options(yield_per=batch), params)
+    async for row in result.mappings():
+        yield dict(row)
+
+
+class SqlReports:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def funnel_counts(self, pipeline: Pipeline, cohort: Cohort) -> dict[str, Any]:
+        return await funnel_counts(self._session, pipeline, cohort)
+
+    async def velocity(self, pipeline: Pipeline, cohort: Cohort) -> list[dict[str, Any]]:
+        return await velocity(self._session, pipeline, cohort)
+
+    async def aging(
+        self, pipeline: Pipeline, cohort: Cohort, now: datetime, limit: int
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return await aging(self._session, pipeline, cohort, now, limit)
+
+    async def roles_of_open_opps(self, cohort: Cohort, limit: int) -> list[dict[str, Any]]:
+        return await roles_of_open_opps(self._session, cohort, limit)
+
+    def export_rows(self, pipelines: Pipelines, cohort: Cohort | None) -> AsyncIterator[dict[str, Any]]:
+        return export_rows(self._session, pipelines, cohort)

@@ -1,0 +1,18 @@
+"""The opportunity service's unit of work on PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.opportunity.adapters import repositories as r
+from services.opportunity.adapters.reports import SqlReports
+from services.opportunity.app.uow import OpportunityUnitOfWork
+from shared.sql_uow import SqlUnitOfWork
+
+
+class SqlOpportunityUnitOfWork(SqlUnitOfWork, OpportunityUnitOfWork):
+    def _bind(self, session: AsyncSession) -> None:
+        self.opps = r.SqlOpps(session)
+        self.groups = r.SqlBuyingGroups(session)
+        self.copies = r.SqlCopies(session)
+        self.reports = SqlReports(session)

@@ -1,0 +1,116 @@
+"""The opportunity service's records: opps with their stage stamps, buying-group members, the
+history of both, SLA breaches, and the local copies of accounts and contacts it keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+Change = Literal["added", "changed", "removed"]
+
+
+class Opportunity(BaseModel):
+    """Mutable on purpose: a move changes several fields at once and the caller saves it."""
+
+    opp_id: str
+    account_id: str
+    type: str
+    stage: str
+    amount: float | None = None
+    close_date: date | None = None
+    term_months: int | None = None
+    owner: str | None = None
+    next_step: str | None = None
+    next_step_owner: str | None = None
+    next_step_due: date | None = None
+    created_by: str
+    source_opp_id: str | None = None  # the won opp a renewal or expansion opp came from
+    closed_at: datetime | None = None
+    stage_entered_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    stamps: dict[str, datetime] = {}  # stage -> when the opp first entered it
+
+
+class Member(BaseModel):
+    """A contact in an opp's buying group (an opportunity contact role)."""
+
+    opp_id: str
+    contact_id: str
+    role: str
+    is_primary: bool = False
+    added_at: datetime
+
+
+class StageMove(BaseModel):
+    opp_id: str
+    from_stage: str | None
+    to_stage: str
+    at: datetime
+    actor: str
+
+
+class RoleChange(BaseModel):
+    opp_id: str
+    contact_id: str
+    role: str
+    change: Change
+    is_primary: bool
+    actor: str
+    at: datetime
+
+
+class Breach(BaseModel):
+    """A stay in a stage (opp, stage, entered at) that outlived its SLA; recorded once."""
+
+    opp_id: str
+    stage: str
+    stage_entered_at: datetime
+    sla_hours: float
+    overdue_by_seconds: float
+    breached_at: datetime
+    account_id: str | None = None
+    type: str | None = None
+    owner: str | None = None
+
+
+class AccountCopy(BaseModel):
+    account_id: str
+    name: str
+    owner: str | None = None
+    csm: str | None = None
+    is_customer: bool = False
+    version: int = 0
+
+
+class ContactCopy(BaseModel):
+    contact_id: str
+    account_id: str
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class OppFilter:
+    account_id: str | None = None
+    type: str | None = None
+    stage: str | None = None
+    owner: str | None = None
+    is_open: bool | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Opps of one type created in [start, end)."""
+
+    type: str
+    start: date | None = None
+    end: date | None = None

@@ -1,0 +1,122 @@
+"""The opportunity service's unit of work: opps, buying groups, local copies and report reads,
+as ports the adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.opportunity.app.models import (
+    AccountCopy,
+    Breach,
+    Cohort,
+    ContactCopy,
+    Member,
+    OppFilter,
+    Opportunity,
+    RoleChange,
+    StageMove,
+)
+from services.opportunity.domain.pipelines import Pipeline, Pipelines
+from shared.uow import UnitOfWork
+
+Sla = tuple[str, str, float]  # type, stage, hours
+
+
+class Opps(Protocol):
+    async def get(self, opp_id: str, *, lock: bool = False) -> Opportunity | None: ...
+
+    async def add(self, opp: Opportunity) -> bool:
+        """False when a unique rule says it exists (one renewal per won opp...): nothing written."""
+        ...
+
+    async def save(self, opp: Opportunity) -> None: ...
+
+    async def find(self, where: OppFilter) -> list[Opportunity]: ...
+
+    async def open_of_type(
+        self, account_id: str, opp_type: str, *, lock: bool = False
+    ) -> Opportunity | None: ...
+
+    async def open_with_member(self, contact_id: str) -> list[Opportunity]:
+        """The open opps whose buying group holds the contact, locked, in a stable order."""
+        ...
+
+    async def record_move(self, move: StageMove) -> None: ...
+
+    async def moves(self, opp_ids: Sequence[str]) -> list[StageMove]: ...
+
+    async def breaches(self, opp_ids: Sequence[str]) -> list[Breach]: ...
+
+    async def record_breaches(self, slas: Sequence[Sla], now: datetime, batch: int) -> list[Breach]:
+        """Record up to `batch` stays overdue as of `now` that have no breach yet (SKIP LOCKED:
+        replicas share the work; a stay breaches once)."""
+        ...
+
+
+class BuyingGroups(Protocol):
+    async def member(self, opp_id: str, contact_id: str, *, lock: bool = False) -> Member | None: ...
+
+    async def members(self, opp_ids: Sequence[str]) -> list[Member]:
+        """Oldest member first."""
+        ...
+
+    async def add(self, member: Member) -> None: ...
+
+    async def save(self, member: Member) -> None: ...
+
+    async def remove(self, opp_id: str, contact_id: str) -> None: ...
+
+    async def demote_primary(self, opp_id: str) -> list[Member]:
+        """The group has no primary member afterwards; returns the ones that were."""
+        ...
+
+    async def record(self, change: RoleChange) -> None: ...
+
+    async def changes(self, opp_id: str) -> list[RoleChange]: ...
+
+    async def of_contact(self, contact_id: str) -> list[tuple[Opportunity, Member]]: ...
+
+    async def best_score(self, opp_id: str) -> float | None:
+        """The highest lead score among the group's members."""
+        ...
+
+
+class Copies(Protocol):
+    """What the service keeps of others' records, fed by their events."""
+
+    async def account(self, account_id: str) -> AccountCopy | None: ...
+
+    async def put_account(self, account: AccountCopy) -> None:
+        """Applied only if not older than the copy held."""
+        ...
+
+    async def contact(self, contact_id: str) -> ContactCopy | None: ...
+
+    async def put_contact(self, contact: ContactCopy) -> None: ...
+
+    async def put_score(self, contact_id: str, score: float, version: int) -> None:
+        """Applied only if not older than the score held."""
+        ...
+
+
+class Reports(Protocol):
+    async def funnel_counts(self, pipeline: Pipeline, cohort: Cohort) -> dict[str, Any]: ...
+
+    async def velocity(self, pipeline: Pipeline, cohort: Cohort) -> list[dict[str, Any]]: ...
+
+    async def aging(
+        self, pipeline: Pipeline, cohort: Cohort, now: datetime, limit: int
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]: ...
+
+    async def roles_of_open_opps(self, cohort: Cohort, limit: int) -> list[dict[str, Any]]: ...
+
+    def export_rows(self, pipelines: Pipelines, cohort: Cohort | None) -> AsyncIterator[dict[str, Any]]: ...
+
+
+class OpportunityUnitOfWork(UnitOfWork):
+    opps: Opps
+    groups: BuyingGroups
+    copies: Copies
+    reports: Reports

@@ -1,0 +1,97 @@
+"""Opportunity routes: create, read, update, list; stage moves; the SLA scan on demand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.opportunity.app import opportunities, sla
+from services.opportunity.app.models import OppFilter
+from services.opportunity.entrypoints.deps import SettingsDep, UowDep, UowsDep
+from services.opportunity.entrypoints.models import (
+    OpportunityIn,
+    OpportunityOut,
+    OpportunityPatch,
+    OppTypeIn,
+    StageMoveIn,
+    StageMoveResult,
+)
+from services.opportunity.entrypoints.views import described, one
+
+router = APIRouter(tags=["opportunity"])
+NEXT_STEP = ("next_step", "next_step_owner", "next_step_due")
+
+
+@router.get("/opportunities")
+async def list_opportunities(
+    uow: UowDep,
+    settings: SettingsDep,
+    account_id: str | None = None,
+    type: OppTypeIn | None = None,
+    stage: str | None = None,
+    owner: str | None = None,
+    is_open: Annotated[bool | None, Query(alias="open")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[OpportunityOut]:
+    where = OppFilter(account_id, type, stage, owner, is_open, limit, offset)
+    return await described(uow, settings, await uow.opps.find(where))
+
+
+@router.post("/opportunities", status_code=201)
+async def create_opportunity(body: OpportunityIn, uow: UowDep, settings: SettingsDep) -> OpportunityOut:
+    """From an account, or from a contact (which becomes the first member of the buying group)."""
+    opp = await opportunities.create(
+        uow,
+        settings,
+        account_id=body.account_id,
+        contact_id=body.contact_id,
+        opp_type=body.type,
+        role=body.role,
+        actor=body.actor,
+        amount=body.amount,
+        close_date=body.close_date,
+        term_months=body.term_months,
+        owner=body.owner,
+        next_step=body.model_dump(include=set(NEXT_STEP)),
+    )
+    await uow.commit()
+    return await one(uow, settings, opp.opp_id)
+
+
+@router.get("/opportunities/{opp_id}")
+async def get_opportunity(opp_id: str, uow: UowDep, settings: SettingsDep) -> OpportunityOut:
+    """The opp with its buying group, stage stamps, SLA state and stage history."""
+    return await one(uow, settings, opp_id)
+
+
+@router.patch("/opportunities/{opp_id}")
+async def update_opportunity(
+    opp_id: str, body: OpportunityPatch, uow: UowDep, settings: SettingsDep
+) -> OpportunityOut:
+    """Amount, close date, term, owner and the hand-off: next step, its owner and due date."""
+    await opportunities.update(uow, opp_id, body.model_dump(exclude_unset=True))
+    await uow.commit()
+    return await one(uow, settings, opp_id)
+
+
+@router.post("/opportunities/{opp_id}/stage")
+async def move_stage(opp_id: str, body: StageMoveIn, uow: UowDep, settings: SettingsDep) -> StageMoveResult:
+    """Forward (skipping only through gates that hold), backward, or to closed_won/closed_lost."""
+    plan, opp = await opportunities.move(uow, settings, opp_id, body.stage, actor=body.actor)
+    await uow.commit()
+    return StageMoveResult(
+        kind=plan.kind,
+        from_stage=plan.from_stage,
+        to_stage=plan.to_stage,
+        skipped=list(plan.skipped),
+        # A new stay has no breach yet, and the history is one GET away: two queries fewer.
+        opportunity=(await described(uow, settings, [opp], breaches=False))[0],
+    )
+
+
+@router.post("/sla/scan")
+async def scan_sla_now(uows: UowsDep, settings: SettingsDep) -> dict[str, int]:
+    """Run the SLA scan now (it also runs in the background); returns the breaches it found."""
+    return {"breaches": await sla.scan_all(uows, settings)}

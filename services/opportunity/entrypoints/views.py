@@ -1,0 +1,67 @@
+"""Opps as the API shows them: with buying group, stamps, SLA state (and history on request)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.opportunity.app.models import Member, Opportunity
+from services.opportunity.app.uow import OpportunityUnitOfWork
+from services.opportunity.domain.pipelines import STAMPED_STAGES
+from services.opportunity.domain.sla import sla_status
+from services.opportunity.entrypoints.models import ContactRoleOut, OpportunityOut, SlaOut, StageMoveOut
+from services.opportunity.settings import OpportunitySettings
+from shared.errors import NotFound
+
+
+def role_out(member: Member) -> ContactRoleOut:
+    return ContactRoleOut(
+        contact_id=member.contact_id, role=member.role, primary=member.is_primary, added_at=member.added_at
+    )
+
+
+async def described(
+    uow: OpportunityUnitOfWork,
+    settings: OpportunitySettings,
+    opps: list[Opportunity],
+    *,
+    history: bool = False,
+    breaches: bool = True,
+) -> list[OpportunityOut]:
+    """Opps with buying groups, stamps and SLA state: three queries for any number of opps."""
+    ids = [opp.opp_id for opp in opps]
+    now = datetime.now(UTC)
+    out = {opp.opp_id: _out(opp, settings, now) for opp in opps}
+    for member in await uow.groups.members(ids):
+        out[member.opp_id].contact_roles.append(role_out(member))
+    stays = {opp.opp_id: (opp.stage, opp.stage_entered_at) for opp in opps}
+    for breach in await uow.opps.breaches(ids) if breaches else []:
+        sla = out[breach.opp_id].sla
+        if sla is not None and stays[breach.opp_id] == (breach.stage, breach.stage_entered_at):
+            sla.breached_at = breach.breached_at
+    if history:
+        for move in await uow.opps.moves(ids):
+            out[move.opp_id].history.append(StageMoveOut.model_validate(move.model_dump()))
+    return list(out.values())
+
+
+async def one(uow: OpportunityUnitOfWork, settings: OpportunitySettings, opp_id: str) -> OpportunityOut:
+    opp = await uow.opps.get(opp_id)
+    if opp is None:
+        raise NotFound(f"No opportunity {opp_id}.")
+    [out] = await described(uow, settings, [opp], history=True)
+    return out
+
+
+def _out(opp: Opportunity, settings: OpportunitySettings, now: datetime) -> OpportunityOut:
+    described = OpportunityOut.model_validate(opp.model_dump())
+    described.stamps = {stage: opp.stamps[stage] for stage in STAMPED_STAGES if stage in opp.stamps}
+    pipelines = settings.pipelines
+    if opp.closed_at is None and pipelines.enabled(opp.type) and pipelines[opp.type].has(opp.stage):
+        status = sla_status(opp.stage_entered_at, pipelines[opp.type].stage(opp.stage).sla_hours, now)
+        described.sla = SlaOut(
+            state=status.state,
+            sla_hours=status.sla_hours,
+            due_at=status.due_at,
+            overdue_by_seconds=status.overdue_by_seconds,
+        )
+    return described

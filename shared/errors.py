@@ -1,0 +1,62 @@
+"""What a use case can refuse with, in the domain's words; `shared.problems` maps each to HTTP.
+
+Use cases and domain code raise these and never an HTTP error: a consumer, a job or a command
+line can call them just as a route does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal with a detail for people, the offending field, a machine-readable reason and
+    whatever else the caller should see (a failed gate, the stage's requirements...)."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        title: str | None = None,
+        field: str | None = None,
+        reason: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.title = title
+        self.field = field
+        self.reason = reason
+        self.errors = (
+            errors if errors is not None else ([{"field": field, "reason": detail}] if field else [])
+        )
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    """The thing the request names does not exist."""
+
+
+class Unauthorized(DomainError):
+    """The caller is not who it must be (a webhook's signature does not hold)."""
+
+
+class Invalid(DomainError):
+    """The input cannot be taken as it is (a field's value, a missing field)."""
+
+
+class Conflict(DomainError):
+    """The input is valid, but the current state forbids it (already resolved, a gate, a taken domain)."""
+
+
+class Unavailable(DomainError):
+    """Something this depends on is away (a source's API, the database); retrying later can work."""
+
+    def __init__(self, detail: str, *, retry_after: int = 5, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after
+
+
+class Contended(Unavailable):
+    """A concurrent write won (a unique key, a deadlock): the same request again succeeds."""

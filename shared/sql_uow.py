@@ -1,0 +1,127 @@
+"""The unit of work on PostgreSQL: one session, one transaction; outbox, inbox and dead letters.
+
+A service subclasses it and builds its repositories on the session in `_bind`: the session
+never leaves the adapters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import raw_connection
+from shared.errors import Contended, Unavailable
+from shared.tables import DeadLetterRow, OutboxRow
+from shared.uow import DeadLetter, OutboxRecord, UnitOfWork
+
+# Plain SQL on purpose: SQLAlchemy never caches the PostgreSQL `insert ... on conflict`
+# construct, and this runs for every consumed event.
+CLAIM = text(
+    "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id)"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+OUTBOX_COLUMNS = ("event_id", "topic", "key", "headers", "payload", "value")
+# Above this many events a commit COPYs them in (a bulk import emits one per account).
+COPY_FROM = 2000
+# The database or the network is away: whoever called can retry later.
+AWAY = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+# Deadlock and serialization failure: PostgreSQL rolled the transaction back; a retry succeeds.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        source: str,
+        topic: Callable[[str], str],
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(source=source, topic=topic)
+        self._sessions = sessions
+        self._on_commit = on_commit
+
+    def _bind(self, session: AsyncSession) -> None:
+        """Create the service's repositories on `session`."""
+
+    async def _open(self) -> None:
+        self._session = self._sessions()
+        self._wrote = False
+        self._bind(self._session)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await super().__aexit__(exc_type, exc, tb)
+        except Exception:
+            if exc is None:
+                raise  # a rollback failing while another error propagates says nothing new
+        if isinstance(exc, Exception) and (translated := translate(exc)) is not None:
+            raise translated from exc
+
+    async def _close(self) -> None:
+        await self._session.rollback()
+        await self._session.close()
+
+    async def _commit(self, records: list[OutboxRecord]) -> None:
+        await self._write(records)
+        await self._session.commit()
+        if self._wrote and self._on_commit is not None:
+            self._on_commit()  # wakes this process's relay
+
+    async def flush_events(self) -> None:
+        records, self._outbox = self._outbox, []
+        await self._write(records)
+
+    async def _write(self, records: list[OutboxRecord]) -> None:
+        self._wrote = self._wrote or bool(records)
+        if len(records) >= COPY_FROM:
+            connection = await raw_connection(self._session)
+            rows = [_copy_row(record) for record in records]
+            await connection.copy_records_to_table("outbox", records=rows, columns=OUTBOX_COLUMNS)
+        elif records:
+            # One cached, batched Core insert instead of an ORM flush per row.
+            await self._session.execute(insert(OUTBOX), [asdict(record) for record in records])
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        claimed = await self._session.execute(CLAIM, {"consumer": consumer, "event_id": event_id})
+        return claimed.first() is not None
+
+    async def dead_letter(self, letter: DeadLetter) -> None:
+        self._session.add(DeadLetterRow(**asdict(letter)))
+
+
+def translate(exc: Exception) -> Unavailable | None:
+    """A database failure as the domain's words for it: away (wait and retry), or contended (a
+    concurrent write won; retry now). Anything else is the caller's own failure."""
+    if isinstance(exc, AWAY):
+        return Unavailable("Storage unavailable; retry.", retry_after=5)
+    if isinstance(exc, IntegrityError) or (
+        isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+    ):
+        return Contended("A conflicting write; retry.", retry_after=1)
+    return None
+
+
+def _copy_row(record: OutboxRecord) -> tuple[Any, ...]:
+    return (
+        record.event_id,
+        record.topic,
+        record.key,
+        json.dumps(record.headers),
+        json.dumps(record.payload),
+        record.value,
+    )
