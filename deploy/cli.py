@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -55,8 +57,17 @@ def main(argv: list[str] | None = None) -> None:
         from services.scoring.entrypoints.cli import run, run_export
         from services.scoring.settings import ScoringSettings
 
-        tool = run if args.tool == "evaluate" else run_export
-        raise SystemExit(tool(args, ScoringSettings()))
+        settings = ScoringSettings()
+        if args.tool == "evaluate":
+            raise SystemExit(run(args, settings))
+        raise SystemExit(asyncio.run(_with_units_of_work("scoring", settings, partial(run_export, args))))
+
+
+async def _with_units_of_work(name: str, settings: Settings, command: Callable[..., Awaitable[int]]) -> int:
+    from shared.runtime import units_of_work
+
+    async with units_of_work(services.definition(name), settings) as uows:
+        return await command(settings, uows)
 
 
 def serve_service(name: str, host: str, port: int) -> None:

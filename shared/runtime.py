@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,19 @@ class ServiceDefinition:
     clients: Callable[[Any], Mapping[str, Any]] = lambda _: {}
     # Routes that authenticate themselves (MAP webhooks check their senders' signatures).
     public_router: APIRouter | None = None
+
+
+@asynccontextmanager
+async def units_of_work(
+    definition: ServiceDefinition, settings: Settings
+) -> AsyncIterator[Callable[[], Any]]:
+    """A service's unit-of-work factory outside a running service (a command, a bench)."""
+    engine = create_engine(settings, definition.name)
+    sessions = session_factory(engine)
+    try:
+        yield lambda: definition.uow(sessions, source=definition.name, topic=settings.topic)
+    finally:
+        await engine.dispose()
 
 
 @dataclass

@@ -14,10 +14,11 @@ import httpx
 import pytest
 
 from deploy.cli import main
-from services.scoring.adapters.export import export
+from services.scoring.app.export import export
 from services.scoring.bootstrap import DEFINITION
 from services.scoring.settings import ScoringSettings
 from shared.app import create_app
+from shared.runtime import units_of_work
 from tests.conftest import API_KEY
 from tests.support.db import fetch
 
@@ -89,7 +90,9 @@ async def test_export_evaluate_save_and_the_service_shows_the_likelihood(
 ) -> None:
     await seed(fresh_database_url, 300)
     exported = tmp_path / "people.csv"
-    assert await export(ScoringSettings(database_url=fresh_database_url), exported) == 300
+    settings = ScoringSettings(database_url=fresh_database_url)
+    async with units_of_work(DEFINITION, settings) as uows:
+        assert await export(uows, settings, exported) == 300
     rows = {r["person_id"]: r for r in csv.DictReader(exported.open())}
     reached = [r for r in rows.values() if r["became_opportunity"] == "1"]
     assert 30 < len(reached) < 270

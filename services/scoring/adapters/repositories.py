@@ -32,6 +32,19 @@ RECORD = text(
 )
 
 
+TRAINING_ROWS = text(
+    "SELECT p.person_id, p.title, p.industry, p.country, p.employees, p.is_free_mail, p.unsubscribed,"
+    " p.bounced, p.answers, r.reached_at, e.kind, e.n, e.points"
+    " FROM people p"
+    " LEFT JOIN LATERAL (SELECT min(at) AS reached_at FROM lifecycle_changes c"
+    "   WHERE c.person_id = p.person_id AND c.to_stage IN ('opportunity', 'customer')) r ON true"
+    " LEFT JOIN LATERAL (SELECT kind, count(*) AS n, sum(points) AS points FROM engagements g"
+    "   WHERE g.person_id = p.person_id AND g.occurred_at < coalesce(r.reached_at, 'infinity')"
+    "   GROUP BY kind) e ON true"
+    " ORDER BY p.person_id"
+)
+
+
 def _person(row: t.Person) -> Person:
     return Person.model_validate(row, from_attributes=True)
 
@@ -169,6 +182,11 @@ class SqlPeople:
             .order_by(col(t.LifecycleChange.id))
         )
         return [LifecycleChange.model_validate(row, from_attributes=True) for row in rows]
+
+    async def training_rows(self) -> list[dict[str, Any]]:
+        """Per person and engagement kind: its facts, when it first reached opportunity (or
+        customer), and the engagement before that moment, ordered by person."""
+        return [dict(row) for row in (await self._session.execute(TRAINING_ROWS)).mappings()]
 
     async def lock_contacts(self, contact_ids: Sequence[str]) -> None:
         await lock(self._session, *(f"scoring-contact:{c}" for c in contact_ids))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from services.scoring.app.models import AccountFacts, Deal, LifecycleChange, Membership, Person
 from shared.uow import UnitOfWork
@@ -47,6 +47,11 @@ class People(Protocol):
     async def record_change(self, change: LifecycleChange) -> None: ...
 
     async def changes(self, person_id: str) -> list[LifecycleChange]: ...
+
+    async def training_rows(self) -> list[dict[str, Any]]:
+        """Per person and engagement kind: its facts, when it first reached opportunity (or
+        customer), and the engagement before that moment, ordered by person."""
+        ...
 
     async def lock_contacts(self, contact_ids: Sequence[str]) -> None:
         """Serialise a conversion and the buying-group events of the same contacts: arriving on

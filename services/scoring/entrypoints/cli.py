@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from services.scoring.predictive.table import TableError, describe, positives_share, prepare, read_csv
 
@@ -35,12 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_export(args: argparse.Namespace, settings: ScoringSettings) -> int:
-    import asyncio
+async def run_export(args: argparse.Namespace, settings: ScoringSettings, uows: Callable[[], Any]) -> int:
+    from services.scoring.app.export import export
 
-    from services.scoring.adapters.export import export
-
-    people = asyncio.run(export(settings, args.out))
+    people = await export(uows, settings, args.out)
     print(f"exported {people} people to {args.out} (target: became_opportunity)")
     return 0
 

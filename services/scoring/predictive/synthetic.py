@@ -12,6 +12,7 @@ import csv
 import math
 import random
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ORIGINS = {"Landing Page Submission": 0.53, "API": 0.39, "Lead Add Form": 0.07, "Lead Import": 0.01}
@@ -138,9 +139,19 @@ def _pick(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def lead(rng: random.Random, number: int, interactions: bool = False) -> tuple[dict[str, object], float]:
-    """One lead's row, and the true probability it converts (what no model can beat). With
-    `interactions`, strong ones an additive model cannot fit: trees then beat a linear model."""
+@dataclass(frozen=True)
+class _Drawn:
+    origin: str
+    source: str
+    activity: str
+    occupation: str
+    visits: int
+    seconds: int
+    specialization: str
+    do_not_email: str
+
+
+def _draw(rng: random.Random) -> _Drawn:
     origin, source = _pick(rng, ORIGINS), _pick(rng, SOURCES)
     if origin == "Lead Add Form":
         source = rng.choice(["Reference", "Welingak Website", "Reference", "Google"])
@@ -150,29 +161,48 @@ def lead(rng: random.Random, number: int, interactions: bool = False) -> tuple[d
     seconds = 0 if visits == 0 or rng.random() < 0.05 else int(rng.lognormvariate(5.9, 0.9))
     specialization = rng.choice([*SPECIALIZATIONS, "Select", "Select", "Select", "Select", ""])
     do_not_email = "Yes" if rng.random() < 0.08 else "No"
+    return _Drawn(origin, source, activity, occupation, visits, seconds, specialization, do_not_email)
+
+
+def _probability(d: _Drawn, interactions: bool) -> float:
+    seconds = d.seconds
     logit = -1.75 + 2.3 * math.tanh(seconds / 700) - 0.5 * (seconds == 0)
-    logit += 0.12 * min(visits, 8) - 0.08 * max(visits - 8, 0)
+    logit += 0.12 * min(d.visits, 8) - 0.08 * max(d.visits - 8, 0)
     for effect, value in (
-        ("origin", origin),
-        ("source", source),
-        ("activity", activity),
-        ("occupation", occupation),
+        ("origin", d.origin),
+        ("source", d.source),
+        ("activity", d.activity),
+        ("occupation", d.occupation),
     ):
         logit += EFFECTS[effect].get(value, 0.0)
-    logit += -1.0 * (do_not_email == "Yes") + 0.5 * (
-        specialization in ("Healthcare Management", "Banking, Investment And Insurance")
+    logit += -1.0 * (d.do_not_email == "Yes") + 0.5 * (
+        d.specialization in ("Healthcare Management", "Banking, Investment And Insurance")
     )
-    logit += 0.7 * (origin == "Landing Page Submission" and activity == "SMS Sent" and seconds > 900)
-    logit += -0.8 * (occupation == "Unemployed" and activity == "Email Opened" and seconds < 300)
-    logit += 1.0 * (origin == "API" and seconds > 1000) - 1.2 * (source == "Olark Chat" and occupation == "")
+    logit += 0.7 * (d.origin == "Landing Page Submission" and d.activity == "SMS Sent" and seconds > 900)
+    logit += -0.8 * (d.occupation == "Unemployed" and d.activity == "Email Opened" and seconds < 300)
+    logit += 1.0 * (d.origin == "API" and seconds > 1000) - 1.2 * (
+        d.source == "Olark Chat" and d.occupation == ""
+    )
     if interactions:
-        logit += 1.8 * math.tanh((seconds - 800) / 200) * (origin == "API")
+        logit += 1.8 * math.tanh((seconds - 800) / 200) * (d.origin == "API")
         logit += (0.9 if seconds > 500 else -0.9) * (
-            occupation == "Unemployed" and activity in ("SMS Sent", "Email Opened")
+            d.occupation == "Unemployed" and d.activity in ("SMS Sent", "Email Opened")
         )
-        logit -= 0.8 * (source == "Google" and specialization in ("Select", ""))
-    probability = 1 / (1 + math.exp(-logit))
-    converted = rng.random() < probability
+        logit -= 0.8 * (d.source == "Google" and d.specialization in ("Select", ""))
+    return 1 / (1 + math.exp(-logit))
+
+
+def lead(rng: random.Random, number: int, interactions: bool = False) -> tuple[dict[str, object], float]:
+    """One lead's row, and the true probability it converts (what no model can beat). With
+    `interactions`, strong ones an additive model cannot fit: trees then beat a linear model."""
+    drawn = _draw(rng)
+    probability = _probability(drawn, interactions)
+    return _row(rng, number, drawn, converted=rng.random() < probability), probability
+
+
+def _row(rng: random.Random, number: int, d: _Drawn, *, converted: bool) -> dict[str, object]:
+    origin, source, activity, occupation = d.origin, d.source, d.activity, d.occupation
+    visits, seconds, specialization, do_not_email = d.visits, d.seconds, d.specialization, d.do_not_email
     tags = (
         rng.choice(["Will revert after reading the email", "Closed by Horizzon", "Lost to EINS", ""])
         if converted
@@ -186,7 +216,7 @@ def lead(rng: random.Random, number: int, interactions: bool = False) -> tuple[d
         else ["Worst", "Not Sure", "Low in Relevance", "", ""]
     )
     index = rng.choice(["01.High", "02.Medium", "03.Low", ""])
-    row = {
+    return {
         "Prospect ID": str(uuid.UUID(int=rng.getrandbits(128))),
         "Lead Number": 580_000 + number,
         "Lead Origin": origin,
@@ -220,7 +250,6 @@ def lead(rng: random.Random, number: int, interactions: bool = False) -> tuple[d
         "A free copy of Mastering The Interview": rng.choice(["No", "No", "Yes"]),
         "Last Notable Activity": activity if activity in ("SMS Sent", "Email Opened") else "Modified",
     }
-    return row, probability
 
 
 def write(path: Path, rows: int, seed: int = 7, interactions: bool = False) -> Path:

@@ -19,7 +19,7 @@ from services.ingest.domain.webhooks.items import (
 )
 from tests.support import signing
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "webhooks"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "webhooks"
 URI = "https://cascade.example.com/v1/webhooks/hubspot"
 
 

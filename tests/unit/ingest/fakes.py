@@ -1,0 +1,138 @@
+"""Ingest's unit of work in memory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.ingest.app.models import Quarantined
+from services.ingest.app.uow import IngestUnitOfWork
+from services.ingest.domain.leads import StoredLead
+from tests.support.fakes import FakeUnitOfWork
+
+
+class FakeLeads:
+    def __init__(self) -> None:
+        self.rows: dict[str, StoredLead] = {}
+
+    async def get(self, lead_id: str, *, lock: bool = False) -> StoredLead | None:
+        return self.rows.get(lead_id)
+
+    async def by_email(self, email: str, *, lock: bool = False) -> StoredLead | None:
+        return next((lead for lead in self.rows.values() if lead.email == email), None)
+
+    async def insert(self, lead_id: str, fields: dict[str, Any]) -> bool:
+        if await self.by_email(fields["email"]) is not None:
+            return False
+        now = datetime.now(UTC)
+        self.rows[lead_id] = StoredLead(lead_id=lead_id, created_at=now, updated_at=now, **fields)
+        return True
+
+    async def update(self, lead_id: str, changes: dict[str, Any], *, version: int, at: datetime) -> None:
+        self.rows[lead_id] = self.rows[lead_id].model_copy(
+            update={**changes, "version": version, "updated_at": at}
+        )
+
+    async def set_status(
+        self, lead_id: str, status: str, *, account_id: str | None = None, contact_id: str | None = None
+    ) -> None:
+        if lead_id in self.rows:
+            ids = {"account_id": account_id, "contact_id": contact_id} if account_id or contact_id else {}
+            self.rows[lead_id] = self.rows[lead_id].model_copy(update={"status": status, **ids})
+
+
+class FakeEngagements:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    async def add(self, engagement: dict[str, Any]) -> bool:
+        return self.rows.setdefault(engagement["engagement_id"], engagement) is engagement
+
+
+class FakeSourceIds:
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], str] = {}
+
+    async def lead_for(self, source: str, source_id: str) -> str | None:
+        return self.ids.get((source, source_id))
+
+    async def known(self, source: str, source_ids: set[str]) -> set[str]:
+        return {i for s, i in self.ids if s == source and i in source_ids}
+
+    async def link(self, source: str, source_id: str, lead_id: str) -> None:
+        self.ids[(source, source_id)] = lead_id
+
+
+class FakeDeliveries:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def record(
+        self, *, source: str, delivery_id: str, content_type: str, body: bytes, response: dict[str, Any]
+    ) -> bool:
+        return self.rows.setdefault((source, delivery_id), response) is response
+
+    async def answer(self, source: str, delivery_id: str) -> dict[str, Any] | None:
+        return self.rows.get((source, delivery_id))
+
+
+class FakeReceipts:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def claim(self, source: str, item_key: str, delivery_id: str) -> bool:
+        if (source, item_key) in self.rows:
+            return False
+        self.rows[(source, item_key)] = {"delivery_id": delivery_id, "outcome": "pending", "lead_id": None}
+        return True
+
+    async def lead_of(self, source: str, item_key: str) -> str | None:
+        return self.rows.get((source, item_key), {}).get("lead_id")
+
+    async def settle(
+        self, source: str, item_key: str, *, outcome: str, lead_id: str | None, reason: str | None
+    ) -> None:
+        self.rows[(source, item_key)] |= {"outcome": outcome, "lead_id": lead_id, "reason": reason}
+
+
+class FakeQuarantine:
+    def __init__(self) -> None:
+        self.rows: dict[str, Quarantined] = {}
+
+    async def add(self, item: Quarantined) -> None:
+        self.rows[item.quarantine_id] = item
+
+    async def get(self, quarantine_id: str, *, lock: bool = False) -> Quarantined | None:
+        return self.rows.get(quarantine_id)
+
+    async def list(self, *, status: str, source: str | None, limit: int) -> list[Quarantined]:
+        found = [q for q in self.rows.values() if q.status == status and source in (None, q.source)]
+        return found[:limit]
+
+    async def resolve(
+        self,
+        quarantine_id: str,
+        *,
+        status: str,
+        at: datetime,
+        resubmitted_payload: dict[str, Any] | None = None,
+        lead_id: str | None = None,
+    ) -> None:
+        changes = {
+            "status": status,
+            "resolved_at": at,
+            "resubmitted_payload": resubmitted_payload,
+            "lead_id": lead_id,
+        }
+        self.rows[quarantine_id] = self.rows[quarantine_id].model_copy(update=changes)
+
+
+class FakeIngestUnitOfWork(FakeUnitOfWork, IngestUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__()
+        self.leads = FakeLeads()
+        self.engagements = FakeEngagements()
+        self.source_ids = FakeSourceIds()
+        self.deliveries = FakeDeliveries()
+        self.receipts = FakeReceipts()
+        self.quarantine = FakeQuarantine()

@@ -1,0 +1,161 @@
+"""The opportunity service's unit of work in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from services.opportunity.app.models import (
+    AccountCopy,
+    Breach,
+    ContactCopy,
+    Member,
+    OppFilter,
+    Opportunity,
+    RoleChange,
+    StageMove,
+)
+from services.opportunity.app.uow import OpportunityUnitOfWork, Sla
+from tests.support.fakes import FakeUnitOfWork
+
+
+class FakeOpps:
+    """The unique rules of the tables: one open acquisition opp per account, one renewal per won opp."""
+
+    def __init__(self, members: dict[tuple[str, str], Member]) -> None:
+        self.rows: dict[str, Opportunity] = {}
+        self.history: list[StageMove] = []
+        self._members = members
+
+    async def get(self, opp_id: str, *, lock: bool = False) -> Opportunity | None:
+        found = self.rows.get(opp_id)
+        return found.model_copy(deep=True) if found else None
+
+    async def add(self, opp: Opportunity) -> bool:
+        clash = any(
+            (o.type == opp.type == "acquisition" and o.account_id == opp.account_id and o.closed_at is None)
+            or (
+                opp.type == o.type == "renewal" and opp.source_opp_id and o.source_opp_id == opp.source_opp_id
+            )
+            for o in self.rows.values()
+        )
+        if not clash:
+            self.rows[opp.opp_id] = opp.model_copy(deep=True)
+        return not clash
+
+    async def save(self, opp: Opportunity) -> None:
+        self.rows[opp.opp_id] = opp.model_copy(deep=True)
+
+    async def find(self, where: OppFilter) -> list[Opportunity]:
+        return [o for o in self.rows.values() if where.account_id in (None, o.account_id)]
+
+    async def open_of_type(self, account_id: str, opp_type: str, *, lock: bool = False) -> Opportunity | None:
+        return next(
+            (
+                o.model_copy(deep=True)
+                for o in self.rows.values()
+                if o.account_id == account_id and o.type == opp_type and o.closed_at is None
+            ),
+            None,
+        )
+
+    async def open_with_member(self, contact_id: str) -> list[Opportunity]:
+        ids = sorted(opp_id for opp_id, contact in self._members if contact == contact_id)
+        return [self.rows[i].model_copy(deep=True) for i in ids if self.rows[i].closed_at is None]
+
+    async def record_move(self, move: StageMove) -> None:
+        self.history.append(move)
+
+    async def moves(self, opp_ids: Sequence[str]) -> list[StageMove]:
+        return [m for m in self.history if m.opp_id in opp_ids]
+
+    async def breaches(self, opp_ids: Sequence[str]) -> list[Breach]:
+        return []
+
+    async def record_breaches(self, slas: Sequence[Sla], now: datetime, batch: int) -> list[Breach]:
+        raise NotImplementedError("the scan is SQL: tested against PostgreSQL")
+
+
+class FakeBuyingGroups:
+    def __init__(
+        self, members: dict[tuple[str, str], Member], opps: FakeOpps, scores: dict[str, float]
+    ) -> None:
+        self.rows = members
+        self.history: list[RoleChange] = []
+        self._opps, self._scores = opps, scores
+
+    async def member(self, opp_id: str, contact_id: str, *, lock: bool = False) -> Member | None:
+        return self.rows.get((opp_id, contact_id))
+
+    async def members(self, opp_ids: Sequence[str]) -> list[Member]:
+        return sorted((m for m in self.rows.values() if m.opp_id in opp_ids), key=lambda m: m.added_at)
+
+    async def add(self, member: Member) -> None:
+        self.rows[(member.opp_id, member.contact_id)] = member
+
+    async def save(self, member: Member) -> None:
+        self.rows[(member.opp_id, member.contact_id)] = member
+
+    async def remove(self, opp_id: str, contact_id: str) -> None:
+        del self.rows[(opp_id, contact_id)]
+
+    async def demote_primary(self, opp_id: str) -> list[Member]:
+        demoted = [m for m in self.rows.values() if m.opp_id == opp_id and m.is_primary]
+        for m in demoted:
+            self.rows[(opp_id, m.contact_id)] = m.model_copy(update={"is_primary": False})
+        return demoted
+
+    async def record(self, change: RoleChange) -> None:
+        self.history.append(change)
+
+    async def changes(self, opp_id: str) -> list[RoleChange]:
+        return [c for c in self.history if c.opp_id == opp_id]
+
+    async def of_contact(self, contact_id: str) -> list[tuple[Opportunity, Member]]:
+        return [(self._opps.rows[m.opp_id], m) for m in self.rows.values() if m.contact_id == contact_id]
+
+    async def best_score(self, opp_id: str) -> float | None:
+        scores = [
+            self._scores[m.contact_id]
+            for m in self.rows.values()
+            if m.opp_id == opp_id and m.contact_id in self._scores
+        ]
+        return max(scores, default=None)
+
+
+class FakeCopies:
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.accounts: dict[str, AccountCopy] = {}
+        self.contacts: dict[str, ContactCopy] = {}
+        self.scores = scores
+        self.score_versions: dict[str, int] = {}
+
+    async def account(self, account_id: str) -> AccountCopy | None:
+        return self.accounts.get(account_id)
+
+    async def put_account(self, account: AccountCopy) -> None:
+        held = self.accounts.get(account.account_id)
+        if held is None or held.version <= account.version:
+            self.accounts[account.account_id] = account
+
+    async def contact(self, contact_id: str) -> ContactCopy | None:
+        return self.contacts.get(contact_id)
+
+    async def put_contact(self, contact: ContactCopy) -> None:
+        self.contacts[contact.contact_id] = contact
+
+    async def put_score(self, contact_id: str, score: float, version: int) -> None:
+        if self.score_versions.get(contact_id, -1) <= version:
+            self.scores[contact_id], self.score_versions[contact_id] = score, version
+
+
+class FakeOpportunityUnitOfWork(FakeUnitOfWork, OpportunityUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__()
+        scores: dict[str, float] = {}
+        members: dict[tuple[str, str], Member] = {}
+        self.opps = FakeOpps(members)
+        self.groups = FakeBuyingGroups(members, self.opps, scores)
+        self.copies = FakeCopies(scores)
+        self.reports: Any = None  # report reads are SQL: tested against PostgreSQL
