@@ -406,7 +406,7 @@ def rapidfuzz_scan_baseline(leads: list[Lead], accounts: list[Company], cutoff: 
 
 
 async def cascade(leads: list[Lead], accounts: list[Company], verbose: bool) -> Tally:
-    from match_speed import scratch_matcher  # the same scratch database the speed bench uses
+    from scratch import scratch_matcher  # the same scratch database the speed bench uses
     from sqlalchemy import text
 
     from services.matcher.domain.matching import decide

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         serve_service(args.service, args.host, args.port or services.PORTS[args.service])
     elif args.command == "migrate":
-        asyncio.run(migrate_all(Settings(), args.service or list(services.PORTS)))
+        asyncio.run(services.migrate_all(Settings(), args.service or list(services.PORTS)))
     elif args.command == "settings":
         print_settings()
     elif args.command == "scoring":
@@ -86,16 +85,6 @@ def serve_service(name: str, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
-async def migrate_all(settings: Settings, names: list[str]) -> None:
-    from shared.db import ensure_database
-    from shared.migrate import migrate
-
-    for name in names:
-        await ensure_database(settings.database_url_for(name))
-        await migrate(settings, name, services.migrations(name))
-        print(f"migrated {name}")
-
-
 def print_settings() -> None:
     seen: set[str] = set()
     for name in ("shared", *services.PORTS):
@@ -107,16 +96,6 @@ def print_settings() -> None:
             seen.add(env)
             default = field.get_default(call_default_factory=True)
             print(f"{env:40} {name:12} default={default!r}\n{'':40} {field.description or ''}")
-
-
-def api_key(state: Path) -> str:
-    """The embedded stack's API key, generated on first start and kept in `.cascade/api-key`."""
-    path = state / "api-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32) + "\n")
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import importlib
 from pathlib import Path
 
 from shared.runtime import ServiceDefinition
+from shared.settings import Settings
 
 PORTS = {"ingest": 8001, "matcher": 8002, "opportunity": 8003, "scoring": 8004}
 
@@ -20,3 +21,13 @@ def definition(name: str) -> ServiceDefinition:
 
 def migrations(name: str) -> Path:
     return Path(importlib.import_module(f"services.{name}.bootstrap").MIGRATIONS)
+
+
+async def migrate_all(settings: Settings, names: list[str]) -> None:
+    from shared.db import ensure_database
+    from shared.migrate import migrate
+
+    for name in names:
+        await ensure_database(settings.database_url_for(name))
+        await migrate(settings, name, migrations(name))
+        print(f"migrated {name}")

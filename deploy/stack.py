@@ -11,7 +11,6 @@ from functools import partial
 from pathlib import Path
 
 from deploy import services
-from deploy.cli import api_key, migrate_all
 from deploy.embedded import EmbeddedPostgres, free_port, start_tansu
 from deploy.supervisor import Child, Supervisor, python_child
 from shared.settings import Settings
@@ -39,7 +38,7 @@ def run_stack(state: Path) -> None:
         print(f"broker: Tansu (in memory) on 127.0.0.1:{port}; the outbox replays it after a restart")
     try:
         # <SERVICE>_DATABASE_URL, when set, come from the environment as in the services.
-        asyncio.run(migrate_all(Settings(database_url=env["DATABASE_URL"]), list(services.PORTS)))
+        asyncio.run(services.migrate_all(Settings(database_url=env["DATABASE_URL"]), list(services.PORTS)))
         for name, service_port in services.PORTS.items():
             argv = ["-m", "deploy.cli", "serve", name, "--port", str(service_port)]
             children.append(python_child(name, argv, env, logs / f"{name}.log"))
@@ -59,6 +58,16 @@ def run_stack(state: Path) -> None:
         if postgres is not None:
             postgres.stop()
         print("stopped")
+
+
+def api_key(state: Path) -> str:
+    """The embedded stack's API key, generated on first start and kept in `.cascade/api-key`."""
+    path = state / "api-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def webhook_secrets(state: Path) -> Path:

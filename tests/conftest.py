@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from deploy import services
-from deploy.cli import migrate_all
+from deploy.services import migrate_all
 from shared.settings import Settings
 from shared.telemetry.setup import setup_telemetry
 from tests.support.infra import Broker, PostgresServer

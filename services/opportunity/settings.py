@@ -22,7 +22,8 @@ class OpportunitySettings(Settings):
     )
     opportunity_pipelines: dict[str, list[dict[str, Any]]] | None = Field(
         None,
-        description="JSON {type: [stage, ...]} replacing those types' default pipelines (README: Pipelines).",
+        description="JSON {type: [stage, ...]} replacing those types' default pipelines"
+        " (docs/opportunities.md: Pipelines).",
     )
     opportunity_roles: list[str] = Field(list(ROLES), description="Contact roles an OCR may carry (JSON).")
     opportunity_committee_roles: list[str] = Field(

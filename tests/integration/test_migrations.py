@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.script import ScriptDirectory
 
 from deploy import services
-from deploy.cli import migrate_all
+from deploy.services import migrate_all
 from shared.migrate import alembic_config
 from shared.settings import Settings
 from tests.support.db import fetch, scalar

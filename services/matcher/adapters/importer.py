@@ -8,7 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from services.matcher.app.imports import STAGING_COLUMNS, ImportProgress
+from services.matcher.app.imports import STAGING_COLUMNS
+from services.matcher.app.models import ImportProgress
 from services.matcher.domain.accounts import StoredAccount
 
 COPY_CHUNK = 50_000

@@ -15,8 +15,7 @@ from sqlmodel import col
 from services.matcher.adapters import importer
 from services.matcher.adapters import tables as t
 from services.matcher.adapters.candidates import find_candidates
-from services.matcher.app.imports import ImportProgress
-from services.matcher.app.models import Match, ReviewFilter, ReviewItem
+from services.matcher.app.models import ImportProgress, Match, ReviewFilter, ReviewItem
 from services.matcher.domain.accounts import StoredAccount
 from services.matcher.domain.matching import AccountProfile, LeadFacts
 from services.matcher.domain.names import company_name, domain_label

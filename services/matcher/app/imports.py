@@ -14,13 +14,13 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import structlog
 from pydantic import ValidationError
 
+from services.matcher.app.models import ImportProgress
 from services.matcher.app.uow import MatcherUnitOfWork
 from services.matcher.domain.inputs import AccountImportRow
 from services.matcher.domain.names import company_name, domain_label
@@ -28,7 +28,6 @@ from shared.domains import registrable_domain
 from shared.events import AccountCreated, AccountUpdated
 
 Format = Literal["csv", "ndjson"]
-MAX_REPORTED_ERRORS = 1000
 DOMAINS = 4  # position of `domains` (then `labels`) in a staging record
 EVENT_CHUNK = 5_000
 log = structlog.get_logger(__name__)
@@ -37,31 +36,6 @@ STAGING_COLUMNS: tuple[str, ...] = (
     *("employees", "parent_external_id", "owner", "csm", "is_customer", "name_key", "name_text", "acronym"),
     *("core_key", "sorted_key", "last_activity_at"),
 )
-
-
-@dataclass
-class ImportProgress:
-    import_id: str
-    format: str
-    status: str = "running"  # running | done | failed
-    phase: str = "parsing"
-    rows_read: int = 0
-    rows_valid: int = 0
-    rows_staged: int = 0
-    inserted: int = 0
-    updated: int = 0
-    error_count: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    finished_at: datetime | None = None
-    failure: str | None = None
-
-    def error(self, line: int, external_id: str | None, field_name: str, reason: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(
-                {"line": line, "external_id": external_id, "field": field_name, "reason": reason}
-            )
 
 
 def _rows(body: bytes, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+MAX_REPORTED_ERRORS = 1000
 MatchStatus = Literal["pending", "matched", "account_created", "in_review", "rejected"]
 
 
@@ -52,3 +54,28 @@ class ReviewFilter(BaseModel):
     overdue: bool | None = None
     limit: int = 50
     offset: int = 0
+
+
+@dataclass
+class ImportProgress:
+    import_id: str
+    format: str
+    status: str = "running"  # running | done | failed
+    phase: str = "parsing"
+    rows_read: int = 0
+    rows_valid: int = 0
+    rows_staged: int = 0
+    inserted: int = 0
+    updated: int = 0
+    error_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+    failure: str | None = None
+
+    def error(self, line: int, external_id: str | None, field_name: str, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(
+                {"line": line, "external_id": external_id, "field": field_name, "reason": reason}
+            )

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from services.matcher.app.models import Match, ReviewFilter, ReviewItem
+from services.matcher.app.models import ImportProgress, Match, ReviewFilter, ReviewItem
 from services.matcher.domain.accounts import StoredAccount
 from services.matcher.domain.matching import AccountProfile, LeadFacts
 from shared.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from services.matcher.app.imports import ImportProgress
 
 
 class Accounts(Protocol):

@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.matcher.app.imports import Format, ImportProgress, run_import
+from services.matcher.app.imports import Format, run_import
+from services.matcher.app.models import ImportProgress
 from services.matcher.entrypoints.deps import UowsDep
 from services.matcher.entrypoints.models import ImportOut
 from shared.problems import Problem

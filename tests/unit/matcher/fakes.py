@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.matcher.app.imports import ImportProgress
-from services.matcher.app.models import Match, ReviewFilter, ReviewItem
+from services.matcher.app.models import ImportProgress, Match, ReviewFilter, ReviewItem
 from services.matcher.app.uow import MatcherUnitOfWork
 from services.matcher.domain.accounts import StoredAccount
 from services.matcher.domain.matching import AccountProfile, LeadFacts

@@ -1,6 +1,6 @@
 """Marketo: a webhook body the admin writes from lead tokens; Marketo signs nothing.
 
-DEFAULT_TEMPLATE is the body the README tells admins to paste; a different template works
+DEFAULT_TEMPLATE is the body docs/webhooks.md tells admins to paste; a different template works
 with a field map in settings (`{"their key": "cascade field"}`). The trigger name, when the
 template sends it, turns the call into an engagement as well.
 """
