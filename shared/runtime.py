@@ -79,6 +79,7 @@ class Runtime:
     broker_connected: bool = False
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     clients: dict[str, Any] = field(default_factory=dict)
+    key_names: dict[str, str] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _probe: AIOKafkaConsumer | None = None
 
@@ -97,6 +98,7 @@ class Runtime:
         SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine)
         self.sessions = session_factory(self.engine)
         self.clients = dict(self.definition.clients(self.settings))
+        self.key_names = self.settings.key_names()
         for job in self.definition.jobs:
             if job.every(self.settings) > 0:
                 self._tasks.append(asyncio.create_task(self._job(job), name=f"{self.name}-{job.name}"))

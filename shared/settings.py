@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     kafka_topic_partitions: int = Field(6, description="Partitions of topics Cascade creates.")
     kafka_replication_factor: int = Field(1, description="Replication of topics Cascade creates.")
     api_keys: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Bearer keys accepted on /v1 (JSON list or CSV)."
+        default_factory=list,
+        description="Bearer keys accepted on /v1: CSV or JSON list of `name=key` (or a JSON object"
+        " name -> key); the name is the actor recorded for what the key changes. A bare key is named `api`.",
     )
     consumer_max_attempts: int = Field(
         5, description="Attempts of a failing handler before the event is dead-lettered."
@@ -79,18 +81,25 @@ class Settings(BaseSettings):
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
-            if value.strip().startswith("["):
-                return json.loads(value)
-            return [key.strip() for key in value.split(",") if key.strip()]
+            if value.strip().startswith(("[", "{")):
+                value = json.loads(value)
+            else:
+                return [key.strip() for key in value.split(",") if key.strip()]
+        if isinstance(value, dict):
+            return [f"{name}={key}" for name, key in value.items()]
         return value
 
     @field_validator("api_keys")
     @classmethod
     def _refuse_placeholders(cls, keys: list[str]) -> list[str]:
-        weak = [key for key in keys if key.lower() in PLACEHOLDER_KEYS or len(key) < 16]
+        weak = [k for k in keys if (key := _key_of(k)).lower() in PLACEHOLDER_KEYS or len(key) < 16]
         if weak:
             raise ValueError("API keys must be at least 16 characters and not a placeholder")
         return keys
+
+    def key_names(self) -> dict[str, str]:
+        """Each accepted key -> the name it acts under."""
+        return {_key_of(entry): _name_of(entry) for entry in self.api_keys}
 
     def database_url_for(self, service: str) -> str:
         """`<SERVICE>_DATABASE_URL` when set: no service reads another's tables, so any can move."""
@@ -99,3 +108,11 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"
+
+
+def _key_of(entry: str) -> str:
+    return entry.split("=", 1)[1] if "=" in entry else entry
+
+
+def _name_of(entry: str) -> str:
+    return entry.split("=", 1)[0].strip() if "=" in entry else "api"

@@ -20,6 +20,19 @@ from shared.telemetry.setup import setup_telemetry
 from tests.support.infra import Broker, PostgresServer
 
 API_KEY = "test-key-0123456789abcdef"
+# People with keys of their own: what a request changes is recorded as done by its key's name.
+PEOPLE = ("sam", "rita", "olga", "ann", "mia")
+
+
+def key_of(name: str) -> str:
+    return f"{name}-key-0123456789abcdef"
+
+
+def as_(name: str) -> dict[str, str]:
+    """Headers that authenticate a request as `name`."""
+    return {"Authorization": f"Bearer {key_of(name)}"}
+
+
 # Every span of the session, for assertions on traces.
 SPANS = InMemorySpanExporter()
 
@@ -87,7 +100,7 @@ def make_settings(database_url: str, bootstrap: str, **overrides: Any) -> dict[s
         "kafka_topic_prefix": f"t{uuid.uuid4().hex[:10]}.",
         "kafka_topic_partitions": 3,
         "kafka_fetch_max_wait_ms": 50,
-        "api_keys": [API_KEY],
+        "api_keys": [API_KEY, *(f"{name}={key_of(name)}" for name in PEOPLE)],
         "consumer_backoff_seconds": 0.01,
         "outbox_check_seconds": 0.5,
         "outbox_poll_seconds": 0.02,

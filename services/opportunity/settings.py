@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from services.opportunity.domain.config import build_pipelines
+from services.opportunity.domain.engagement import EngagementRule
+from services.opportunity.domain.identification import GroupRules
+from services.opportunity.domain.personas import DEFAULT_PERSONAS, Persona
 from services.opportunity.domain.pipelines import COMMITTEE_ROLES, ROLES, Pipelines
+from shared.events.catalog import EngagementKind
 from shared.settings import Settings
+
+
+class PersonaIn(BaseModel):
+    role: str
+    seniority: list[str] = []
+    department: list[str] = []
+    title: str | None = Field(None, max_length=200)
+    reason: str = ""
+
+    @classmethod
+    def of(cls, persona: Persona) -> PersonaIn:
+        return cls(
+            role=persona.role,
+            seniority=list(persona.seniority),
+            department=list(persona.department),
+            title=persona.title,
+            reason=persona.reason,
+        )
+
+    def persona(self) -> Persona:
+        return Persona(self.role, tuple(self.seniority), tuple(self.department), self.title, self.reason)
 
 
 class OpportunitySettings(Settings):
@@ -17,8 +42,33 @@ class OpportunitySettings(Settings):
         "at_conversion",
         description="Create (or join) the Acquisition opp when a lead converts, or never.",
     )
-    opportunity_default_contact_role: str = Field(
-        "influencer", description="Role given to a converted contact added to a buying group."
+    opportunity_personas: list[PersonaIn] = Field(
+        default_factory=lambda: [PersonaIn.of(p) for p in DEFAULT_PERSONAS],
+        description="JSON list of persona rules suggesting a potential member's role, first match wins:"
+        ' [{"role": "economic_buyer", "seniority": ["c_level", "vp"], "department": ["finance"],'
+        ' "title": "cfo|controller", "reason": "the finance leader signs"}].',
+    )
+    opportunity_buying_group_keys: list[str] = Field(
+        default_factory=list,
+        description="JSON list of buying-group keys (product lines, business units) an opp may carry;"
+        " empty: one buying group per account and type.",
+    )
+    opportunity_group_by_campaign: dict[str, str] = Field(
+        default_factory=dict, description="JSON campaign -> buying-group key, for inbound identification."
+    )
+    opportunity_group_by_department: dict[str, str] = Field(
+        default_factory=dict, description="JSON department -> buying-group key (when no campaign names one)."
+    )
+    opportunity_engagement_automation: bool = Field(
+        True,
+        description="Move target -> active when a person of the account engages, active -> engaged when"
+        " OPPORTUNITY_ENGAGED_PEOPLE distinct people do within OPPORTUNITY_ENGAGEMENT_WINDOW_DAYS.",
+    )
+    opportunity_engaged_people: int = Field(2, ge=1, description="Distinct people engaged to reach engaged.")
+    opportunity_engagement_window_days: float = Field(30.0, gt=0, description="Window of account engagement.")
+    opportunity_engagement_kinds: list[str] = Field(
+        default_factory=lambda: [k for k in get_args(EngagementKind) if k != "unsubscribe"],
+        description="Engagement kinds that count as a person engaging (JSON list).",
     )
     opportunity_pipelines: dict[str, list[dict[str, Any]]] | None = Field(
         None,
@@ -48,13 +98,32 @@ class OpportunitySettings(Settings):
 
     @model_validator(mode="after")
     def _valid_pipelines(self) -> Self:
-        if self.opportunity_default_contact_role not in self.opportunity_roles:
-            raise ValueError(
-                f"unknown role {self.opportunity_default_contact_role!r}; "
-                f"roles are {', '.join(self.opportunity_roles)}"
-            )
+        roles = set(self.opportunity_roles)
+        if unknown := sorted({p.role for p in self.opportunity_personas} - roles):
+            raise ValueError(f"personas name unknown roles {unknown}; roles are {', '.join(sorted(roles))}")
+        keys = set(self.opportunity_group_by_campaign.values()) | set(
+            self.opportunity_group_by_department.values()
+        )
+        allowed = set(self.opportunity_buying_group_keys)
+        if allowed and (unknown := sorted(keys - allowed)):
+            raise ValueError(f"group rules name unknown buying-group keys {unknown}")
         _ = self.pipelines
         return self
+
+    @cached_property
+    def personas(self) -> tuple[Persona, ...]:
+        return tuple(p.persona() for p in self.opportunity_personas)
+
+    @cached_property
+    def group_rules(self) -> GroupRules:
+        by_campaign = {k.lower(): v for k, v in self.opportunity_group_by_campaign.items()}
+        return GroupRules(by_campaign=by_campaign, by_department=self.opportunity_group_by_department)
+
+    @cached_property
+    def engagement_rule(self) -> EngagementRule:
+        return EngagementRule(
+            to_engaged=self.opportunity_engaged_people, window_days=self.opportunity_engagement_window_days
+        )
 
     @cached_property
     def pipelines(self) -> Pipelines:

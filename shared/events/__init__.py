@@ -17,6 +17,8 @@ from shared.events.catalog import (
     OppCreated,
     OppSlaBreached,
     OppStageChanged,
+    OppUpdated,
+    PersonIdentified,
     ScoreReason,
 )
 from shared.events.envelope import Envelope, decode, encode_headers
@@ -39,6 +41,8 @@ __all__ = [
     "OppCreated",
     "OppSlaBreached",
     "OppStageChanged",
+    "OppUpdated",
+    "PersonIdentified",
     "ScoreReason",
     "decode",
     "encode_headers",

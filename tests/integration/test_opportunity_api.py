@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from shared.events import AccountCreated, Event, LeadConverted, LeadScored
-from tests.conftest import make_settings
+from tests.conftest import as_, make_settings
 from tests.support.db import fetch
 from tests.support.events import publish as publish_versioned
 from tests.support.infra import Broker
@@ -128,7 +128,9 @@ async def test_moves_through_gates_with_stamps_history_and_events(world: World) 
     await api.post(
         f"/v1/opportunities/{opp_id}/contact-roles", json={"contact_id": more[0], "role": "influencer"}
     )
-    refused = await api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "qualified", "actor": "sam"})
+    refused = await api.post(
+        f"/v1/opportunities/{opp_id}/stage", json={"stage": "qualified"}, headers=as_("sam")
+    )
     assert refused.status_code == 409, refused.text
     assert refused.headers["content-type"] == "application/problem+json"
     problem = refused.json()
@@ -139,7 +141,9 @@ async def test_moves_through_gates_with_stamps_history_and_events(world: World) 
     )
 
     # Skipping through gates that hold is allowed; the skipped stages get no stamp.
-    moved = await api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "prioritized", "actor": "sam"})
+    moved = await api.post(
+        f"/v1/opportunities/{opp_id}/stage", json={"stage": "prioritized"}, headers=as_("sam")
+    )
     assert moved.status_code == 200, moved.text
     body = moved.json()
     assert body["kind"] == "skip" and body["skipped"] == ["active", "engaged"]
@@ -148,10 +152,12 @@ async def test_moves_through_gates_with_stamps_history_and_events(world: World) 
     # Backward is allowed and recorded; the first-entry stamp is kept.
     first_prioritized = body["opportunity"]["stamps"]["prioritized"]
     back = (
-        await api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "engaged", "actor": "sam"})
+        await api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "engaged"}, headers=as_("sam"))
     ).json()
     assert back["kind"] == "backward"
-    again = await api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "prioritized", "actor": "sam"})
+    again = await api.post(
+        f"/v1/opportunities/{opp_id}/stage", json={"stage": "prioritized"}, headers=as_("sam")
+    )
     assert again.json()["opportunity"]["stamps"]["prioritized"] == first_prioritized
 
     # The pipeline gate wants the economic buyer, 4 roles, amount and close date.
@@ -187,7 +193,9 @@ async def test_moves_through_gates_with_stamps_history_and_events(world: World) 
     unknown = await api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "demo"})
     assert unknown.status_code == 422 and unknown.json()["reason"] == "unknown_stage"
 
-    lost = await api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "closed_lost", "actor": "sam"})
+    lost = await api.post(
+        f"/v1/opportunities/{opp_id}/stage", json={"stage": "closed_lost"}, headers=as_("sam")
+    )
     assert lost.json()["kind"] == "close" and lost.json()["opportunity"]["closed_at"]
     closed = await api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "pipeline"})
     assert closed.status_code == 409 and closed.json()["reason"] == "closed"
@@ -237,9 +245,9 @@ async def test_contact_roles_add_change_primary_remove_with_history_and_events(w
         current = (await api.get(f"/v1/opportunities/{opp_id}")).json()["contact_roles"]
         return current if len(current) == 2 else []
 
-    assert [(m["contact_id"], m["primary"]) for m in await eventually(group)] == [
-        (first, True),
-        (second, False),
+    assert [(m["contact_id"], m["primary"], m["status"]) for m in await eventually(group)] == [
+        (first, True, "potential"),
+        (second, False, "potential"),
     ]
     changed = (await api.post(roles, json={"contact_id": second, "role": "champion"})).json()
     assert changed["change"] == "changed"
@@ -247,14 +255,20 @@ async def test_contact_roles_add_change_primary_remove_with_history_and_events(w
     assert same["change"] is None
     primary = (await api.post(f"{roles}/{second}/primary")).json()
     assert {(m["contact_id"], m["role"], m["primary"]) for m in primary["contact_roles"]} == {
-        (first, "influencer", False),
+        (first, None, False),
         (second, "champion", True),
     }
+    champion = next(m for m in primary["contact_roles"] if m["contact_id"] == second)
+    assert (champion["status"], champion["confirmed_by"], champion["added_by"]) == (
+        "confirmed",
+        "api",
+        "automation:inbound_identification",
+    )
     bad = await api.post(roles, json={"contact_id": second, "role": "buyer"})
     assert bad.status_code == 422 and bad.json()["field"] == "role"
     nobody = await api.post(roles, json={"contact_id": "nobody", "role": "user"})
     assert nobody.status_code == 422 and nobody.json()["field"] == "contact_id"
-    removed = await api.delete(f"{roles}/{first}", params={"actor": "rita"})
+    removed = await api.delete(f"{roles}/{first}", headers=as_("rita"))
     assert removed.status_code == 200 and [m["contact_id"] for m in removed.json()["contact_roles"]] == [
         second
     ]
@@ -262,12 +276,12 @@ async def test_contact_roles_add_change_primary_remove_with_history_and_events(w
 
     history = (await api.get(f"{roles}/history")).json()
     assert [(h["contact_id"], h["change"], h["role"], h["primary"], h["actor"]) for h in history] == [
-        (first, "added", "influencer", True, "automation:lead_converted"),
-        (second, "added", "influencer", False, "automation:lead_converted"),
+        (first, "added", None, True, "automation:lead_converted"),
+        (second, "added", None, False, "automation:inbound_identification"),
         (second, "changed", "champion", False, "api"),
-        (first, "changed", "influencer", False, "api"),
+        (first, "changed", None, False, "api"),
         (second, "changed", "champion", True, "api"),
-        (first, "removed", "influencer", False, "rita"),
+        (first, "removed", None, False, "rita"),
     ]
     emitted = await world.events("opp.contact_role_changed", opp_id)
     assert [(e["contact_id"], e["change"], e["primary"]) for e in emitted] == [
@@ -301,8 +315,8 @@ async def test_create_update_and_list_with_filters(world: World) -> None:
             "amount": 1000,
             "owner": "olga",
             "close_date": "2027-06-30",
-            "actor": "rita",
         },
+        headers=as_("rita"),
     )
     assert created.status_code == 201, created.text
     opp = created.json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import as_
 from tests.integration.test_opportunity_api import World, running
 from tests.support.db import scalar
 from tests.support.infra import Broker
@@ -44,9 +45,13 @@ async def test_conversion_creates_then_joins_the_open_acquisition_opp(
             return group if len(group) == 2 else []
 
         group = await eventually(both)
-        assert [(m["contact_id"], m["role"], m["primary"]) for m in group] == [
-            (first, "influencer", True),
-            (second, "influencer", False),
+        assert [(m["contact_id"], m["role"], m["status"], m["primary"]) for m in group] == [
+            (first, None, "potential", True),
+            (second, None, "potential", False),
+        ]
+        assert [m["added_by"] for m in group] == [
+            "automation:lead_converted",
+            "automation:inbound_identification",
         ]
         assert opp["owner"] == "olga" and opp["created_by"] == "automation:lead_converted"
 
@@ -129,7 +134,7 @@ async def win(
         body["term_months"] = term
     await api.patch(f"/v1/opportunities/{opp_id}", json=body)
     response = await api.post(
-        f"/v1/opportunities/{opp_id}/stage", json={"stage": "closed_won", "actor": "olga"}
+        f"/v1/opportunities/{opp_id}/stage", json={"stage": "closed_won"}, headers=as_("olga")
     )
     assert response.status_code == 200, response.text
     return dict(response.json()["opportunity"])
@@ -137,7 +142,7 @@ async def win(
 
 async def test_closed_won_creates_the_renewal_and_expansion_opps(database_url: str, broker: Broker) -> None:
     async with running(database_url, broker) as world:
-        account = await world.account(csm="cara", owner="olga", is_customer=True)
+        account = await world.account(csm="cara", owner="olga")
         opp_id, contacts = await group_of(world, account, 4)
         await world.api.post(
             f"/v1/opportunities/{opp_id}/contact-roles",

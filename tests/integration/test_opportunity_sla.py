@@ -29,8 +29,11 @@ def acquisition_with_sla(stage: str, hours: float) -> list[dict[str, Any]]:
 
 async def opp_in_active(world: World) -> str:
     account = await world.account()
-    await world.converted(account)
+    contact = await world.converted(account)
     [opp] = await world.opps(account)
+    roles = f"/v1/opportunities/{opp['opp_id']}/contact-roles"
+    confirmed = await world.api.post(roles, json={"contact_id": contact, "role": "champion"})
+    assert confirmed.status_code == 200, confirmed.text
     moved = await world.api.post(f"/v1/opportunities/{opp['opp_id']}/stage", json={"stage": "active"})
     assert moved.status_code == 200, moved.text
     return str(opp["opp_id"])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from services.ingest.app.leads import record_lead
 from services.ingest.app.uow import IngestUnitOfWork
+from services.ingest.domain.inputs import LeadIn
+from services.ingest.domain.leads import normalised_lead
 from services.ingest.settings import IngestSettings
-from shared.events import Envelope, LeadConverted, LeadRejected
+from shared.events import Envelope, LeadConverted, LeadRejected, PersonIdentified
 from shared.messaging import Handlers
 
 
@@ -16,6 +19,20 @@ async def on_lead_converted(
     )
 
 
+async def on_person_identified(
+    event: PersonIdentified, _: Envelope, uow: IngestUnitOfWork, settings: IngestSettings
+) -> None:
+    """Someone put a person on an opp: the person becomes a lead, converted onto that account."""
+    person = LeadIn(
+        email=event.email,
+        first_name=event.first_name,
+        last_name=event.last_name,
+        title=event.title,
+        source="identified",
+    )
+    await record_lead(uow, normalised_lead(person), identified_account_id=event.account_id)
+
+
 async def on_lead_rejected(
     event: LeadRejected, _: Envelope, uow: IngestUnitOfWork, settings: IngestSettings
 ) -> None:
@@ -25,4 +42,5 @@ async def on_lead_rejected(
 HANDLERS: Handlers = {
     LeadConverted: on_lead_converted,
     LeadRejected: on_lead_rejected,
+    PersonIdentified: on_person_identified,
 }

@@ -22,7 +22,11 @@ from shared.telemetry import instruments
 
 
 async def record_lead(
-    uow: IngestUnitOfWork, fields: dict[str, Any], known_lead_id: str | None = None
+    uow: IngestUnitOfWork,
+    fields: dict[str, Any],
+    known_lead_id: str | None = None,
+    *,
+    identified_account_id: str | None = None,
 ) -> tuple[str, str]:
     """Insert the lead, or apply what changed to the lead with the same email.
 
@@ -37,7 +41,8 @@ async def record_lead(
             return await _apply_changes(uow, current, fields, identity=current.email != fields["email"])
     lead_id = str(uuid.uuid4())
     if await uow.leads.insert(lead_id, fields):
-        uow.emit(LeadCreated(lead_id=lead_id, **fields), aggregate_version=1)
+        created = LeadCreated(lead_id=lead_id, identified_account_id=identified_account_id, **fields)
+        uow.emit(created, aggregate_version=1)
         instruments.domain_counter("leads.created", "Leads created.").add(1, {"source": fields["source"]})
         return lead_id, "created"
     current = await uow.leads.by_email(fields["email"], lock=True)

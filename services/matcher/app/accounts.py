@@ -64,6 +64,13 @@ async def update_account(uow: MatcherUnitOfWork, account_id: str, changes: dict[
     return updated
 
 
+async def mark_customer(uow: MatcherUnitOfWork, account_id: str) -> None:
+    """A won Acquisition opp makes its account a customer, and every service hears it."""
+    held = await uow.accounts.get(account_id, lock=True)
+    if held is not None and not held.is_customer:
+        await update_account(uow, account_id, {"is_customer": True})
+
+
 async def account(uow: MatcherUnitOfWork, account_id: str) -> StoredAccount:
     found = await uow.accounts.get(account_id)
     if found is None:

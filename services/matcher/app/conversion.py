@@ -104,6 +104,9 @@ async def convert(
         first_name=lead.first_name,
         last_name=lead.last_name,
         title=lead.title,
+        seniority=lead.seniority,
+        department=lead.department,
+        campaign=lead.campaign,
     )
     uow.emit(event)
     return event

@@ -3,6 +3,7 @@ keep contacts' names and accounts' open opportunities in step."""
 
 from __future__ import annotations
 
+from services.matcher.app.accounts import mark_customer
 from services.matcher.app.conversion import Verdict, convert, found_account, route
 from services.matcher.app.review import queue_for_review
 from services.matcher.app.uow import MatcherUnitOfWork
@@ -13,6 +14,7 @@ from shared.messaging import Handlers
 from shared.telemetry import instruments
 
 PERSON_FIELDS = ("first_name", "last_name", "title")
+WON = "closed_won"
 
 
 async def on_lead_created(
@@ -25,6 +27,8 @@ async def on_lead_created(
     if early is not None:  # lead.updated overtook this event: its changes are newer
         event = event.model_copy(update=early)
     lead = LeadFacts.of(event)
+    if event.identified_account_id and await _convert_identified(uow, event, settings):
+        return
     decision = decide(lead, await uow.accounts.candidates(lead), settings.match_rules())
     outcome: str = decision.outcome
     if decision.outcome == "matched" and decision.account is not None:
@@ -41,6 +45,21 @@ async def on_lead_created(
     instruments.domain_counter("matches", "Lead-to-account decisions, by outcome and method.").add(
         1, {"outcome": outcome, "method": decision.method}
     )
+
+
+async def _convert_identified(uow: MatcherUnitOfWork, event: LeadCreated, settings: MatcherSettings) -> bool:
+    """Research-based identification: someone put this person on an opp of an account; False
+    when that account is gone (then the lead is matched as any other)."""
+    account = await uow.accounts.get(event.identified_account_id or "")
+    if account is None:
+        return False
+    assignment = await route(uow, account.owner, event.country, settings.pools())
+    verdict = Verdict("identified", 1.0, f"identified on an opportunity of {account.name}")
+    await convert(uow, event.lead_id, event, account.profile(), verdict, assignment, created=False)
+    instruments.domain_counter("matches", "Lead-to-account decisions, by outcome and method.").add(
+        1, {"outcome": "matched", "method": "identified"}
+    )
+    return True
 
 
 async def _convert_to_new_account(
@@ -89,6 +108,8 @@ async def on_opp_stage_changed(
     await uow.accounts.track_opp(
         event.opp_id, event.account_id, event.to_stage, is_open=is_open(event.to_stage), replace=True
     )
+    if event.type == "acquisition" and event.to_stage == WON:
+        await mark_customer(uow, event.account_id)
 
 
 HANDLERS: Handlers = {

@@ -31,6 +31,13 @@ def _where(cohort: Cohort, table: str = "") -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses), params
 
 
+# One row per stay in a stage: entered at a move, left at the next one (still in it: NULL).
+STAYS = (
+    "stays AS (SELECT opp_id, to_stage AS stage, at AS entered_at,"
+    " lead(at) OVER (PARTITION BY opp_id ORDER BY id) AS exited_at FROM stage_history)"
+)
+
+
 def _progress(pipeline: Pipeline) -> list[str]:
     """The stages an opp progresses through: the open ones, then closed_won."""
     return [s.name for s in pipeline.open_stages] + [WON]
@@ -77,8 +84,28 @@ async def velocity(session: AsyncSession, pipeline: Pipeline, cohort: Cohort) ->
         " GROUP BY from_stage, to_stage"
     )
     rows = {r["from_stage"]: dict(r) for r in (await session.execute(text(sql), params)).mappings()}
+    for stage, spent in (await _time_in_stages(session, cohort)).items():
+        if stage in rows:
+            rows[stage] |= spent
     order = [*stages[:-1], "created"]
     return [rows[s] for s in order if s in rows]
+
+
+async def _time_in_stages(session: AsyncSession, cohort: Cohort) -> dict[str, dict[str, Any]]:
+    """Per stage, over the opps that left it: the cumulative days they spent in it (re-entries add
+    up), median and p90, and how many entered it more than once."""
+    where, params = _where(cohort, "o")
+    sql = (
+        f"WITH {STAYS}, spent AS (SELECT s.opp_id, s.stage, count(*) AS entries,"
+        " sum(extract(epoch FROM s.exited_at - s.entered_at)) / 86400.0 AS days"
+        f" FROM stays s JOIN opportunities o USING (opp_id) WHERE s.exited_at IS NOT NULL AND {where}"
+        " GROUP BY s.opp_id, s.stage)"
+        " SELECT stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days_in_stage,"
+        " percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS p90_days_in_stage,"
+        " count(*) FILTER (WHERE entries > 1) AS reentered FROM spent GROUP BY stage"
+    )
+    rows = (await session.execute(text(sql), params)).mappings()
+    return {r["stage"]: {k: v for k, v in r.items() if k != "stage"} for r in rows}
 
 
 def _sla_values(pipeline: Pipeline) -> tuple[str, dict[str, Any]]:
@@ -92,14 +119,18 @@ def _sla_values(pipeline: Pipeline) -> tuple[str, dict[str, Any]]:
 async def aging(
     session: AsyncSession, pipeline: Pipeline, cohort: Cohort, now: datetime, limit: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Open opps' days in their current stage and SLA state: per stage, and the oldest opps."""
+    """Open opps' days in their current stage (this stay, and all stays in it), SLA state: per stage,
+    and the oldest opps."""
     where, params = _where(cohort, "o")
     slas, sla_params = _sla_values(pipeline)
     base = (
-        f"WITH slas (stage, hours) AS (VALUES {slas}),"
+        f"WITH slas (stage, hours) AS (VALUES {slas}), {STAYS},"
         " aged AS (SELECT o.opp_id, o.stage, o.owner, o.next_step, o.next_step_owner, o.next_step_due,"
         " o.stage_entered_at, s.hours AS sla_hours,"
         " extract(epoch FROM CAST(:now AS timestamptz) - o.stage_entered_at) / 86400.0 AS days_in_stage,"
+        " (SELECT sum(extract(epoch FROM coalesce(t.exited_at, CAST(:now AS timestamptz)) - t.entered_at))"
+        " / 86400.0 FROM stays t WHERE t.opp_id = o.opp_id AND t.stage = o.stage) AS days_in_stage_total,"
+        " (SELECT count(*) FROM stays t WHERE t.opp_id = o.opp_id AND t.stage = o.stage) AS entries,"
         " CASE WHEN s.hours IS NULL THEN 'none'"
         " WHEN o.stage_entered_at + make_interval(secs => s.hours * 3600) < CAST(:now AS timestamptz)"
         " THEN 'breached' ELSE 'ok' END AS sla_state"
@@ -120,11 +151,13 @@ async def aging(
 
 
 async def roles_of_open_opps(session: AsyncSession, cohort: Cohort, limit: int) -> list[dict[str, Any]]:
-    """Open opps with the distinct roles of their buying groups (coverage is judged by the gates)."""
+    """Open opps with the distinct roles their confirmed members cover (coverage is judged by the
+    gates), and how many potential members wait to be confirmed."""
     where, params = _where(cohort, "o")
     sql = (
         "SELECT o.opp_id, o.account_id, o.stage, o.owner,"
-        " coalesce(array_agg(DISTINCT r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles"
+        " coalesce(array_agg(DISTINCT r.role) FILTER (WHERE r.status = 'confirmed' AND r.role IS NOT NULL),"
+        " '{}') AS roles, count(r.contact_id) FILTER (WHERE r.status = 'potential') AS potential"
         " FROM opportunities o LEFT JOIN contact_roles r ON r.opp_id = o.opp_id"
         f" WHERE o.closed_at IS NULL AND {where}"
         " GROUP BY o.opp_id ORDER BY o.created_at, o.opp_id LIMIT :limit"
@@ -135,10 +168,22 @@ async def roles_of_open_opps(session: AsyncSession, cohort: Cohort, limit: int) 
 async def export_rows(
     session: AsyncSession, pipelines: Pipelines, cohort: Cohort | None, batch: int = 2000
 ) -> AsyncIterator[dict[str, Any]]:
-    """Every opp (of the cohort) with all its stamp columns, streamed from a server-side cursor."""
-    where, params = _where(cohort) if cohort else ("true", {})
+    """Every opp (of the cohort) with all its stamp columns and cumulative days per stage, streamed
+    from a server-side cursor."""
+    where, params = _where(cohort, "o") if cohort else ("true", {})
     columns = export_columns(pipelines)
-    sql = f"SELECT {', '.join(columns)} FROM opportunities WHERE {where} ORDER BY created_at, opp_id"
+    days = [c for c in columns if c.startswith("days_in_")]
+    spent = ", ".join(
+        f"sum(extract(epoch FROM coalesce(exited_at, now()) - entered_at))"
+        f" FILTER (WHERE stage = '{c.removeprefix('days_in_')}') / 86400.0 AS {c}"
+        for c in days
+    )
+    picked = ", ".join(c if c.startswith("days_in_") else f"o.{c}" for c in columns)
+    sql = (
+        f"WITH {STAYS}, spent AS (SELECT opp_id, {spent} FROM stays GROUP BY opp_id)"
+        f" SELECT {picked} FROM opportunities o LEFT JOIN spent USING (opp_id) WHERE {where}"
+        " ORDER BY o.created_at, o.opp_id"
+    )
     result = await session.stream(text(sql).execution_options(yield_per=batch), params)
     async for row in result.mappings():
         yield dict(row)

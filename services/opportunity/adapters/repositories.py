@@ -13,9 +13,8 @@ from sqlmodel import col
 
 from services.opportunity.adapters import tables as t
 from services.opportunity.app.models import (
-    AccountCopy,
     Breach,
-    ContactCopy,
+    FieldChange,
     Member,
     OppFilter,
     Opportunity,
@@ -98,6 +97,53 @@ class SqlOpps:
         )
         row = await self._session.scalar(query.with_for_update() if lock else query)
         return _opp(row) if row else None
+
+    async def open_acquisition(self, account_id: str, key: str | None) -> Opportunity | None:
+        row = await self._session.scalar(
+            select(t.Opportunity)
+            .where(
+                col(t.Opportunity.account_id) == account_id,
+                col(t.Opportunity.type) == "acquisition",
+                col(t.Opportunity.closed_at).is_(None),
+                func.coalesce(col(t.Opportunity.buying_group_key), "") == (key or ""),
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return _opp(row) if row else None
+
+    async def open_of_account(self, account_id: str) -> list[Opportunity]:
+        rows = await self._session.scalars(
+            select(t.Opportunity)
+            .where(col(t.Opportunity.account_id) == account_id, col(t.Opportunity.closed_at).is_(None))
+            .order_by(col(t.Opportunity.created_at), col(t.Opportunity.opp_id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return [_opp(row) for row in rows]
+
+    async def won_acquisition(self, account_id: str) -> bool:
+        won = await self._session.scalar(
+            select(col(t.Opportunity.opp_id))
+            .where(
+                col(t.Opportunity.account_id) == account_id,
+                col(t.Opportunity.type) == "acquisition",
+                col(t.Opportunity.stage) == "closed_won",
+            )
+            .limit(1)
+        )
+        return won is not None
+
+    async def record_field_change(self, change: FieldChange) -> None:
+        await self._session.execute(
+            insert(t.FieldChange).values(**change.model_dump(mode="json") | {"at": change.at})
+        )
+
+    async def field_changes(self, opp_id: str) -> list[FieldChange]:
+        rows = await self._session.scalars(
+            select(t.FieldChange).where(col(t.FieldChange.opp_id) == opp_id).order_by(col(t.FieldChange.id))
+        )
+        return [FieldChange.model_validate(row, from_attributes=True) for row in rows]
 
     async def open_with_member(self, contact_id: str) -> list[Opportunity]:
         rows = await self._session.scalars(
@@ -190,7 +236,7 @@ class SqlBuyingGroups:
             .where(
                 col(t.ContactRole.opp_id) == member.opp_id, col(t.ContactRole.contact_id) == member.contact_id
             )
-            .values(role=member.role, is_primary=member.is_primary)
+            .values(**member.model_dump(exclude={"opp_id", "contact_id", "added_at"}))
             .execution_options(synchronize_session=False)
         )
 
@@ -238,46 +284,3 @@ class SqlBuyingGroups:
             .where(col(t.ContactRole.opp_id) == opp_id)
         )
         return best
-
-
-class SqlCopies:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def account(self, account_id: str) -> AccountCopy | None:
-        row = await self._session.get(t.AccountCopy, account_id, populate_existing=True)
-        return AccountCopy.model_validate(row, from_attributes=True) if row else None
-
-    async def put_account(self, account: AccountCopy) -> None:
-        values = account.model_dump(exclude={"account_id"})
-        statement = insert(t.AccountCopy).values(account_id=account.account_id, **values)
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["account_id"],
-                set_=values,
-                where=col(t.AccountCopy.version) <= account.version,  # a stale event changes nothing
-            )
-        )
-
-    async def contact(self, contact_id: str) -> ContactCopy | None:
-        row = await self._session.get(t.ContactCopy, contact_id, populate_existing=True)
-        return ContactCopy.model_validate(row, from_attributes=True) if row else None
-
-    async def put_contact(self, contact: ContactCopy) -> None:
-        values = contact.model_dump(exclude={"contact_id"})
-        await self._session.execute(
-            insert(t.ContactCopy)
-            .values(contact_id=contact.contact_id, **values)
-            .on_conflict_do_update(index_elements=["contact_id"], set_=values)
-        )
-
-    async def put_score(self, contact_id: str, score: float, version: int) -> None:
-        await self._session.execute(
-            insert(t.ContactScore)
-            .values(contact_id=contact_id, score=score, version=version)
-            .on_conflict_do_update(
-                index_elements=["contact_id"],
-                set_={"score": score, "version": version},
-                where=col(t.ContactScore.version) <= version,
-            )
-        )

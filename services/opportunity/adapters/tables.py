@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -60,6 +62,7 @@ class Opportunity(OpportunityTable, table=True):
     next_step_due: date | None = None
     created_by: str
     source_opp_id: str | None = None  # the won opp a renewal or expansion opp came from
+    buying_group_key: str | None = None
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     stage_entered_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     version: int = 1
@@ -99,9 +102,15 @@ class ContactRole(OpportunityTable, table=True):
     __tablename__ = "contact_roles"
     opp_id: str = Field(primary_key=True)
     contact_id: str = Field(primary_key=True, index=True)
-    role: str
+    role: str | None = None
+    status: str = "confirmed"
+    suggested_role: str | None = None
+    suggested_reason: str | None = None
     is_primary: bool = False
+    added_by: str | None = None
     added_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class ContactRoleChange(OpportunityTable, table=True):
@@ -111,7 +120,9 @@ class ContactRoleChange(OpportunityTable, table=True):
     id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))
     opp_id: str = Field(index=True)
     contact_id: str
-    role: str
+    role: str | None = None
+    status: str = "confirmed"
+    suggested_role: str | None = None
     change: str
     is_primary: bool = False
     actor: str
@@ -130,3 +141,49 @@ class SlaBreach(OpportunityTable, table=True):
     sla_hours: float
     overdue_by_seconds: float
     breached_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class FieldChange(OpportunityTable, table=True):
+    """A change to an opp's field: from what, to what, by whom, when."""
+
+    __tablename__ = "opp_field_changes"
+    id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))
+    opp_id: str = Field(index=True)
+    field: str
+    previous: Any = Field(default=None, sa_column=sa.Column(JSONB))
+    value: Any = Field(default=None, sa_column=sa.Column(JSONB))
+    actor: str
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class IdentifiedPerson(OpportunityTable, table=True):
+    """A person someone put on an opp, waiting for its conversion onto the opp's account."""
+
+    __tablename__ = "identified_people"
+    opp_id: str = Field(primary_key=True)
+    email: str = Field(primary_key=True, index=True)
+    role: str | None = None
+    identified_by: str
+    identified_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    status: str = "pending"  # pending | added | refused
+    reason: str | None = None
+    contact_id: str | None = None
+
+
+class LeadContact(OpportunityTable, table=True):
+    """Which contact (and account) a lead became: engagement names the lead."""
+
+    __tablename__ = "lead_contacts"
+    lead_id: str = Field(primary_key=True)
+    contact_id: str
+    account_id: str = Field(index=True)
+
+
+class EngagementCopy(OpportunityTable, table=True):
+    """A person's engagement, as far as account engagement needs it: who and when."""
+
+    __tablename__ = "engagements"
+    engagement_id: str = Field(primary_key=True)
+    lead_id: str = Field(index=True)
+    kind: str
+    occurred_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))

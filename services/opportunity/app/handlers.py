@@ -1,16 +1,22 @@
-"""The opportunity service's event handlers: local copies, the conversion and the score automations."""
+"""The opportunity service's event handlers: local copies, inbound identification of converted
+people, and the automations that engagement and scores set off."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.opportunity.app import automations, buying_group
-from services.opportunity.app.automations import CONVERSION
-from services.opportunity.app.lifecycle import create_opp
+from services.opportunity.app import automations, identification
 from services.opportunity.app.models import AccountCopy, ContactCopy
 from services.opportunity.app.uow import OpportunityUnitOfWork
 from services.opportunity.settings import OpportunitySettings
-from shared.events import AccountCreated, AccountUpdated, Envelope, LeadConverted, LeadScored
+from shared.events import (
+    AccountCreated,
+    AccountUpdated,
+    EngagementRecorded,
+    Envelope,
+    LeadConverted,
+    LeadScored,
+)
 from shared.messaging import Handlers
 
 
@@ -45,30 +51,26 @@ async def on_lead_converted(
             title=event.title,
         )
     )
-    if settings.opportunity_creation_policy == "never":
+    await uow.activity.link_lead(event.lead_id, event.contact_id, event.account_id)
+    await identification.place(uow, settings, event, now=datetime.now(UTC))
+
+
+async def on_engagement_recorded(
+    event: EngagementRecorded, _: Envelope, uow: OpportunityUnitOfWork, settings: OpportunitySettings
+) -> None:
+    """A person of the account engaged: the account's open opps may move on (account engagement)."""
+    if event.kind not in settings.opportunity_engagement_kinds:
         return
+    if not await uow.activity.record_engagement(
+        event.engagement_id, event.lead_id, event.kind, event.occurred_at
+    ):
+        return
+    account_id = await uow.activity.account_of_lead(event.lead_id)
+    if account_id is None:
+        return  # not converted yet: its conversion counts it
     now = datetime.now(UTC)
-    opp = await create_opp(
-        uow,
-        settings.pipelines,
-        account_id=event.account_id,
-        opp_type="acquisition",
-        created_by=CONVERSION,
-        now=now,
-        owner=event.owner,
-    ) or await uow.opps.open_of_type(event.account_id, "acquisition", lock=True)
-    assert opp is not None, "the one_open_acquisition index said it exists"
-    if await uow.groups.member(opp.opp_id, event.contact_id) is None:
-        await buying_group.set_role(
-            uow,
-            opp,
-            event.contact_id,
-            settings.opportunity_default_contact_role,
-            primary=None,
-            actor=CONVERSION,
-            now=now,
-        )
-        await automations.advance_if_hot(uow, settings, opp, now=now)
+    for opp in await uow.opps.open_of_account(account_id):
+        await automations.advance_on_engagement(uow, settings, opp, now=now)
 
 
 async def on_lead_scored(
@@ -92,5 +94,6 @@ HANDLERS: Handlers = {
     AccountCreated: on_account_changed,
     AccountUpdated: on_account_changed,
     LeadConverted: on_lead_converted,
+    EngagementRecorded: on_engagement_recorded,
     LeadScored: on_lead_scored,
 }

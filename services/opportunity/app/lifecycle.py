@@ -27,9 +27,10 @@ async def create_opp(
     close_date: date | None = None,
     term_months: int | None = None,
     source_opp_id: str | None = None,
+    buying_group_key: str | None = None,
 ) -> Opportunity | None:
     """The new opp at its pipeline's first stage; None when a unique rule says it exists already
-    (one open Acquisition opp per account, one renewal per won opp)."""
+    (one open Acquisition opp per account and buying group, one renewal per won opp)."""
     stage = pipelines[opp_type].first_stage.name
     opp = Opportunity(
         opp_id=str(uuid.uuid4()),
@@ -42,6 +43,7 @@ async def create_opp(
         term_months=term_months,
         created_by=created_by,
         source_opp_id=source_opp_id,
+        buying_group_key=buying_group_key,
         stage_entered_at=now,
         created_at=now,
         updated_at=now,
@@ -63,6 +65,7 @@ async def create_opp(
             owner=owner,
             created_by=created_by,
             source_opp_id=source_opp_id,
+            buying_group_key=buying_group_key,
         ),
         aggregate_version=opp.version,
     )
@@ -71,7 +74,8 @@ async def create_opp(
 
 
 async def member_roles(uow: OpportunityUnitOfWork, opp_id: str) -> set[str]:
-    return {member.role for member in await uow.groups.members([opp_id])}
+    """The roles the gates count: confirmed members' only."""
+    return {m.role for m in await uow.groups.members([opp_id]) if m.confirmed and m.role}
 
 
 def gate_fields(opp: Opportunity) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -28,6 +28,7 @@ class Opportunity(BaseModel):
     next_step_due: date | None = None
     created_by: str
     source_opp_id: str | None = None  # the won opp a renewal or expansion opp came from
+    buying_group_key: str | None = None  # the product line or business unit of its buying group
     closed_at: datetime | None = None
     stage_entered_at: datetime
     created_at: datetime
@@ -36,14 +37,28 @@ class Opportunity(BaseModel):
     stamps: dict[str, datetime] = {}  # stage -> when the opp first entered it
 
 
+Status = Literal["potential", "confirmed"]
+
+
 class Member(BaseModel):
-    """A contact in an opp's buying group (an opportunity contact role)."""
+    """A contact in an opp's buying group. Automation adds `potential` members (no role, maybe a
+    suggested one); a person confirms one with a role: an opportunity contact role."""
 
     opp_id: str
     contact_id: str
-    role: str
+    role: str | None = None
+    status: Status = "confirmed"
+    suggested_role: str | None = None
+    suggested_reason: str | None = None
     is_primary: bool = False
+    added_by: str | None = None
     added_at: datetime
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == "confirmed"
 
 
 class StageMove(BaseModel):
@@ -57,7 +72,9 @@ class StageMove(BaseModel):
 class RoleChange(BaseModel):
     opp_id: str
     contact_id: str
-    role: str
+    role: str | None
+    status: Status = "confirmed"
+    suggested_role: str | None = None
     change: Change
     is_primary: bool
     actor: str
@@ -94,6 +111,26 @@ class ContactCopy(BaseModel):
     first_name: str | None = None
     last_name: str | None = None
     title: str | None = None
+
+
+class FieldChange(BaseModel):
+    opp_id: str
+    field: str
+    previous: Any = None
+    value: Any = None
+    actor: str
+    at: datetime
+
+
+class IdentifiedPerson(BaseModel):
+    opp_id: str
+    email: str
+    role: str | None = None
+    identified_by: str
+    identified_at: datetime
+    status: Literal["pending", "added", "refused"] = "pending"
+    reason: str | None = None
+    contact_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ EXPORT_COLUMNS = (
     "next_step_due",
     "created_by",
     "source_opp_id",
+    "buying_group_key",
     "created_at",
     "stage_entered_at",
     "closed_at",
@@ -37,11 +38,12 @@ EXPORT_COLUMNS = (
 
 
 def export_columns(pipelines: Pipelines) -> list[str]:
-    """What an export row holds: the opp, then when it first entered each stage of any pipeline."""
-    stamps: list[str] = []
+    """What an export row holds: the opp, when it first entered each stage of any pipeline, and
+    the days it spent in each (re-entries add up)."""
+    stages: list[str] = []
     for pipeline in pipelines.by_type.values():
-        stamps += [f"entered_{s}" for s in pipeline.names if f"entered_{s}" not in stamps]
-    return [*EXPORT_COLUMNS, *stamps]
+        stages += [s for s in pipeline.names if s not in stages]
+    return [*EXPORT_COLUMNS, *(f"entered_{s}" for s in stages), *(f"days_in_{s}" for s in stages)]
 
 
 def cohort(
@@ -115,6 +117,7 @@ def _coverage(pipelines: Pipelines, pipeline: Pipeline, row: dict[str, Any]) -> 
         "stage": row["stage"],
         "owner": row["owner"],
         "roles_present": present,
+        "potential_members": row["potential"],
         "coverage": f"{len(present)} of {len(pipelines.committee)}",
         "next_stage": following.name if following and not following.closed else None,
         "next_stage_needs": following.gate.roles_covered if following else None,

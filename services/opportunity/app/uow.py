@@ -12,6 +12,8 @@ from services.opportunity.app.models import (
     Breach,
     Cohort,
     ContactCopy,
+    FieldChange,
+    IdentifiedPerson,
     Member,
     OppFilter,
     Opportunity,
@@ -38,6 +40,23 @@ class Opps(Protocol):
     async def open_of_type(
         self, account_id: str, opp_type: str, *, lock: bool = False
     ) -> Opportunity | None: ...
+
+    async def open_acquisition(self, account_id: str, key: str | None) -> Opportunity | None:
+        """The account's open Acquisition opp of this buying group, locked."""
+        ...
+
+    async def open_of_account(self, account_id: str) -> list[Opportunity]:
+        """The account's open opps, locked, oldest first."""
+        ...
+
+    async def won_acquisition(self, account_id: str) -> bool:
+        """Whether an Acquisition opp of the account was won (it is a customer, whatever the
+        account copy says yet)."""
+        ...
+
+    async def record_field_change(self, change: FieldChange) -> None: ...
+
+    async def field_changes(self, opp_id: str) -> list[FieldChange]: ...
 
     async def open_with_member(self, contact_id: str) -> list[Opportunity]:
         """The open opps whose buying group holds the contact, locked, in a stable order."""
@@ -83,6 +102,30 @@ class BuyingGroups(Protocol):
         ...
 
 
+class Identified(Protocol):
+    """People someone put on an opp before they were contacts (research-based identification)."""
+
+    async def pending(self, email: str) -> list[IdentifiedPerson]: ...
+
+    async def of_opp(self, opp_id: str) -> list[IdentifiedPerson]: ...
+
+    async def put(self, person: IdentifiedPerson) -> None: ...
+
+
+class Activity(Protocol):
+    """What the account-engagement automation reads: who engaged, and which contact a lead is."""
+
+    async def record_engagement(self, engagement_id: str, lead_id: str, kind: str, at: datetime) -> bool: ...
+
+    async def link_lead(self, lead_id: str, contact_id: str, account_id: str) -> None: ...
+
+    async def account_of_lead(self, lead_id: str) -> str | None: ...
+
+    async def engaged_people(self, account_id: str, since: datetime, kinds: Sequence[str]) -> int:
+        """Distinct contacts of the account with an engagement of `kinds` since `since`."""
+        ...
+
+
 class Copies(Protocol):
     """What the service keeps of others' records, fed by their events."""
 
@@ -93,6 +136,8 @@ class Copies(Protocol):
         ...
 
     async def contact(self, contact_id: str) -> ContactCopy | None: ...
+
+    async def contact_by_email(self, email: str) -> ContactCopy | None: ...
 
     async def put_contact(self, contact: ContactCopy) -> None: ...
 
@@ -119,4 +164,6 @@ class OpportunityUnitOfWork(UnitOfWork):
     opps: Opps
     groups: BuyingGroups
     copies: Copies
+    identified: Identified
+    activity: Activity
     reports: Reports

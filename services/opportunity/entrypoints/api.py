@@ -18,9 +18,10 @@ from services.opportunity.entrypoints.models import (
     StageMoveResult,
 )
 from services.opportunity.entrypoints.views import described, one
+from shared.app import CallerDep
 
 router = APIRouter(tags=["opportunity"])
-NEXT_STEP = ("next_step", "next_step_owner", "next_step_due")
+FIELDS = ("amount", "close_date", "term_months", "owner", "next_step", "next_step_owner", "next_step_due")
 
 
 @router.get("/opportunities")
@@ -40,8 +41,11 @@ async def list_opportunities(
 
 
 @router.post("/opportunities", status_code=201)
-async def create_opportunity(body: OpportunityIn, uow: UowDep, settings: SettingsDep) -> OpportunityOut:
-    """From an account, or from a contact (which becomes the first member of the buying group)."""
+async def create_opportunity(
+    body: OpportunityIn, uow: UowDep, settings: SettingsDep, caller: CallerDep
+) -> OpportunityOut:
+    """From an account, or from a contact: the first member of its buying group (confirmed with
+    `role`, potential without one). The caller is `created_by`."""
     opp = await opportunities.create(
         uow,
         settings,
@@ -49,12 +53,9 @@ async def create_opportunity(body: OpportunityIn, uow: UowDep, settings: Setting
         contact_id=body.contact_id,
         opp_type=body.type,
         role=body.role,
-        actor=body.actor,
-        amount=body.amount,
-        close_date=body.close_date,
-        term_months=body.term_months,
-        owner=body.owner,
-        next_step=body.model_dump(include=set(NEXT_STEP)),
+        actor=caller,
+        fields=body.model_dump(include=set(FIELDS)),
+        buying_group_key=body.buying_group_key,
     )
     await uow.commit()
     return await one(uow, settings, opp.opp_id)
@@ -68,18 +69,21 @@ async def get_opportunity(opp_id: str, uow: UowDep, settings: SettingsDep) -> Op
 
 @router.patch("/opportunities/{opp_id}")
 async def update_opportunity(
-    opp_id: str, body: OpportunityPatch, uow: UowDep, settings: SettingsDep
+    opp_id: str, body: OpportunityPatch, uow: UowDep, settings: SettingsDep, caller: CallerDep
 ) -> OpportunityOut:
-    """Amount, close date, term, owner and the hand-off: next step, its owner and due date."""
-    await opportunities.update(uow, opp_id, body.model_dump(exclude_unset=True))
+    """Amount, close date, term, owner and the hand-off: next step, its owner and due date; each
+    change kept in `changes` and emitted as `opp.updated`."""
+    await opportunities.update(uow, opp_id, body.model_dump(exclude_unset=True), actor=caller)
     await uow.commit()
     return await one(uow, settings, opp_id)
 
 
 @router.post("/opportunities/{opp_id}/stage")
-async def move_stage(opp_id: str, body: StageMoveIn, uow: UowDep, settings: SettingsDep) -> StageMoveResult:
+async def move_stage(
+    opp_id: str, body: StageMoveIn, uow: UowDep, settings: SettingsDep, caller: CallerDep
+) -> StageMoveResult:
     """Forward (skipping only through gates that hold), backward, or to closed_won/closed_lost."""
-    plan, opp = await opportunities.move(uow, settings, opp_id, body.stage, actor=body.actor)
+    plan, opp = await opportunities.move(uow, settings, opp_id, body.stage, actor=caller)
     await uow.commit()
     return StageMoveResult(
         kind=plan.kind,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,10 +11,34 @@ OppTypeIn = Literal["acquisition", "renewal", "upsell", "cross_sell"]
 
 
 class ContactRoleOut(BaseModel):
+    """A member of the buying group: potential (mapped by automation, no role yet) or confirmed."""
+
     contact_id: str
-    role: str
+    role: str | None
+    status: Literal["potential", "confirmed"]
+    suggested_role: str | None = None
+    suggested_reason: str | None = None
     primary: bool
+    added_by: str | None = None
     added_at: datetime
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+
+
+class StageTimeOut(BaseModel):
+    first_entered: datetime
+    last_entered: datetime
+    last_exited: datetime | None
+    entries: int
+    seconds: float = Field(description="cumulative time in the stage (re-entries add up), to now if in it")
+
+
+class FieldChangeOut(BaseModel):
+    field: str
+    previous: Any
+    value: Any
+    actor: str
+    at: datetime
 
 
 class StageMoveOut(BaseModel):
@@ -46,6 +70,7 @@ class OpportunityOut(BaseModel):
     next_step_due: date | None
     created_by: str
     source_opp_id: str | None = None
+    buying_group_key: str | None = None
     closed_at: datetime | None
     stage_entered_at: datetime
     created_at: datetime
@@ -53,7 +78,11 @@ class OpportunityOut(BaseModel):
     version: int
     contact_roles: list[ContactRoleOut] = []
     stamps: dict[str, datetime] = {}
+    stages: dict[str, StageTimeOut] = Field(
+        default={}, description="per stage: entries, exits, cumulative time"
+    )
     history: list[StageMoveOut] = []
+    changes: list[FieldChangeOut] = Field(default=[], description="every change to the opp's fields")
     sla: SlaOut | None = None
 
 
@@ -75,7 +104,9 @@ class OpportunityIn(_Strict):
     next_step: str | None = None
     next_step_owner: str | None = None
     next_step_due: date | None = None
-    actor: str = Field("api", min_length=1, description="Who creates it (a person); kept as created_by.")
+    buying_group_key: str | None = Field(
+        None, max_length=100, description="The product line or business unit of its buying group."
+    )
 
 
 class OpportunityPatch(_Strict):
@@ -89,8 +120,7 @@ class OpportunityPatch(_Strict):
 
 
 class StageMoveIn(_Strict):
-    stage: str = Field(min_length=1)
-    actor: str = Field("api", min_length=1, description="Who moves it (a person).")
+    stage: str = Field(min_length=1, max_length=100)
 
 
 class StageMoveResult(BaseModel):
@@ -102,15 +132,36 @@ class StageMoveResult(BaseModel):
 
 
 class ContactRoleIn(_Strict):
-    contact_id: str = Field(min_length=1)
-    role: str = Field(min_length=1)
+    """Confirms the contact with this role (adding it to the buying group if need be)."""
+
+    contact_id: str = Field(min_length=1, max_length=255)
+    role: str = Field(min_length=1, max_length=100)
     primary: bool | None = Field(None, description="Omit to keep the flag (a first member becomes primary).")
-    actor: str = Field("api", min_length=1)
+
+
+class PersonIn(_Strict):
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    first_name: str | None = Field(None, max_length=255)
+    last_name: str | None = Field(None, max_length=255)
+    title: str | None = Field(None, max_length=255)
+    role: str | None = Field(None, max_length=100, description="Confirmed with this role; potential without.")
+
+
+class PersonOutcomeOut(BaseModel):
+    email: str
+    outcome: Literal["added", "pending", "refused"] = Field(
+        description="added: a contact of the account, on the opp now; pending: becomes a lead and joins"
+        " when it converts onto the account; refused: see reason"
+    )
+    contact_id: str | None = None
+    reason: str | None = None
 
 
 class ContactRoleChangeOut(BaseModel):
     contact_id: str
-    role: str
+    role: str | None
+    status: str
+    suggested_role: str | None
     change: str
     primary: bool
     actor: str
@@ -127,5 +178,6 @@ class ContactOpportunityOut(BaseModel):
     account_id: str
     type: str
     stage: str
-    role: str
+    role: str | None
+    status: str
     primary: bool

@@ -8,15 +8,22 @@ from services.opportunity.app.models import Member, Opportunity
 from services.opportunity.app.uow import OpportunityUnitOfWork
 from services.opportunity.domain.pipelines import STAMPED_STAGES
 from services.opportunity.domain.sla import sla_status
-from services.opportunity.entrypoints.models import ContactRoleOut, OpportunityOut, SlaOut, StageMoveOut
+from services.opportunity.domain.stays import Move
+from services.opportunity.domain.stays import stays as stage_times
+from services.opportunity.entrypoints.models import (
+    ContactRoleOut,
+    FieldChangeOut,
+    OpportunityOut,
+    SlaOut,
+    StageMoveOut,
+    StageTimeOut,
+)
 from services.opportunity.settings import OpportunitySettings
 from shared.errors import NotFound
 
 
 def role_out(member: Member) -> ContactRoleOut:
-    return ContactRoleOut(
-        contact_id=member.contact_id, role=member.role, primary=member.is_primary, added_at=member.added_at
-    )
+    return ContactRoleOut.model_validate(member.model_dump() | {"primary": member.is_primary})
 
 
 async def described(
@@ -39,8 +46,15 @@ async def described(
         if sla is not None and stays[breach.opp_id] == (breach.stage, breach.stage_entered_at):
             sla.breached_at = breach.breached_at
     if history:
-        for move in await uow.opps.moves(ids):
+        moves = await uow.opps.moves(ids)
+        for move in moves:
             out[move.opp_id].history.append(StageMoveOut.model_validate(move.model_dump()))
+        for opp_id, described_opp in out.items():
+            times = stage_times([Move(m.to_stage, m.at) for m in moves if m.opp_id == opp_id], now)
+            described_opp.stages = {stage: StageTimeOut(**vars(time)) for stage, time in times.items()}
+            described_opp.changes = [
+                FieldChangeOut.model_validate(c.model_dump()) for c in await uow.opps.field_changes(opp_id)
+            ]
     return list(out.values())
 
 

@@ -289,7 +289,7 @@ class SqlDeals:
         return [Membership.model_validate(row, from_attributes=True) for row in rows]
 
     async def put_member(self, member: Membership) -> None:
-        role = member.model_dump(include={"account_id", "role", "is_primary"})
+        role = member.model_dump(include={"account_id", "role", "status", "is_primary"})
         await self._session.execute(
             insert(t.GroupMember)
             .values(opp_id=member.opp_id, contact_id=member.contact_id, **role)
@@ -307,7 +307,7 @@ class SqlDeals:
         rows = await self._session.execute(
             select(col(t.Deal.is_closed), col(t.Deal.is_won))
             .join(t.GroupMember, col(t.Deal.opp_id) == col(t.GroupMember.opp_id))
-            .where(col(t.GroupMember.contact_id) == contact_id)
+            .where(col(t.GroupMember.contact_id) == contact_id, col(t.GroupMember.status) == "confirmed")
         )
         states = list(rows)
         if any(won for _, won in states):

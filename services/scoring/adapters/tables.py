@@ -121,7 +121,8 @@ class GroupMember(ScoringTable, table=True):
     opp_id: str = Field(primary_key=True)
     contact_id: str = Field(primary_key=True, index=True)
     account_id: str = Field(index=True)
-    role: str
+    role: str | None = None
+    status: str = "confirmed"
     is_primary: bool = False
     added_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 

@@ -53,7 +53,7 @@ async def on_opp_stage_changed(
 ) -> None:
     await uow.deals.put(event.opp_id, event.account_id, event.to_stage)
     if event.to_stage == WON:
-        members = [m.contact_id for m in await uow.deals.members(event.opp_id)]
+        members = [m.contact_id for m in await uow.deals.members(event.opp_id) if m.status == "confirmed"]
         await uow.people.lock_contacts(members)
         await _advance(uow, members, "customer", event.actor, f"deal {event.opp_id} won", settings)
 
@@ -72,11 +72,12 @@ async def on_contact_role_changed(
             contact_id=event.contact_id,
             account_id=event.account_id,
             role=event.role,
+            status=event.status,
             is_primary=event.primary,
         )
     )
-    if await uow.deals.stage_of_contact(event.contact_id) == "opportunity":
-        reason = f"{event.role} in the buying group of deal {event.opp_id}"
+    if event.status == "confirmed" and await uow.deals.stage_of_contact(event.contact_id) == "opportunity":
+        reason = f"confirmed as {event.role} in the buying group of deal {event.opp_id}"
         await _advance(uow, [event.contact_id], "opportunity", "buying group", reason, settings)
 
 

@@ -4,7 +4,7 @@ and deals it keeps, and lifecycle changes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -79,7 +79,8 @@ class Membership(BaseModel):
     opp_id: str
     contact_id: str
     account_id: str
-    role: str
+    role: str | None = None
+    status: Literal["potential", "confirmed"] = "confirmed"
     is_primary: bool = False
 
 

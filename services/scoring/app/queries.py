@@ -83,13 +83,15 @@ async def _group(
     for contact_id in contacts:
         found = scored.get(contact_id)
         engagement = scorer.behaviour_of(found).at(now, settings.half_life) if found else 0.0
+        confirmed = [m for m in memberships if m.contact_id == contact_id and m.status == "confirmed"]
         members.append(
             Member(
                 contact_id=contact_id,
-                roles=tuple(sorted({m.role for m in memberships if m.contact_id == contact_id})),
+                roles=tuple(sorted({m.role for m in confirmed if m.role})),
                 engagement=round(engagement, 2),
                 score=round(found.fit + found.negative + engagement, 2) if found else 0.0,
                 last_engaged_at=found.last_engaged_at if found else None,
+                confirmed=bool(confirmed),
             )
         )
     return group_engagement(

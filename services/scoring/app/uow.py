@@ -97,7 +97,8 @@ class Deals(Protocol):
     async def remove_member(self, opp_id: str, contact_id: str) -> None: ...
 
     async def stage_of_contact(self, contact_id: str) -> str | None:
-        """`customer` when the contact is in a won deal's buying group, `opportunity` in an open one."""
+        """`customer` when the contact is a confirmed member of a won deal's buying group,
+        `opportunity` of an open one (a potential member is neither)."""
         ...
 
 

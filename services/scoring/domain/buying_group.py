@@ -17,6 +17,7 @@ class Member:
     engagement: float  # current (decayed) behaviour points
     score: float
     last_engaged_at: datetime | None
+    confirmed: bool = True  # a committee member a person confirmed; else potential
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,15 @@ class GroupEngagement:
     not_engaged: list[str]
     roles_covered: list[str]
     roles_not_covered: list[str]
+    potential: list[Member]  # mapped by automation, not confirmed: candidates, most engaged first
 
 
 def group_engagement(
     members: Iterable[Member], *, now: datetime, engaged_within: timedelta, committee: Iterable[str]
 ) -> GroupEngagement:
-    people = sorted(members, key=lambda m: (-m.engagement, m.contact_id))
+    """The committee's engagement (confirmed members only); potential members listed apart."""
+    ranked = sorted(members, key=lambda m: (-m.engagement, m.contact_id))
+    people = [m for m in ranked if m.confirmed]
     since = now - engaged_within
     engaged = [m.contact_id for m in people if m.last_engaged_at is not None and m.last_engaged_at >= since]
     covered = {role for m in people for role in m.roles}
@@ -46,4 +50,5 @@ def group_engagement(
         not_engaged=[m.contact_id for m in people if m.contact_id not in set(engaged)],
         roles_covered=[r for r in committee if r in covered],
         roles_not_covered=[r for r in committee if r not in covered],
+        potential=[m for m in ranked if not m.confirmed],
     )

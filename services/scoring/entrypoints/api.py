@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter
 
 from services.scoring.app import queries, scorer
 from services.scoring.app.models import Person
-from services.scoring.domain.buying_group import GroupEngagement
+from services.scoring.domain.buying_group import GroupEngagement, Member
 from services.scoring.entrypoints.deps import SettingsDep, UowDep
 from services.scoring.entrypoints.models import (
     ChangeOut,
@@ -83,13 +83,16 @@ async def move_lifecycle(person_id: str, body: StageIn, uow: UowDep, settings: S
 
 
 def _out(group: GroupEngagement, settings: ScoringSettings, **ids: str | None) -> GroupEngagementOut:
-    engaged = set(group.engaged)
+    since = datetime.now(UTC) - timedelta(days=settings.scoring_engaged_within_days)
+
+    def member(m: Member) -> MemberOut:
+        engaged = m.last_engaged_at is not None and m.last_engaged_at >= since
+        return MemberOut(**{**m.__dict__, "roles": list(m.roles)}, engaged=engaged)
+
     return GroupEngagementOut(
         **ids,
-        members=[
-            MemberOut(**{**m.__dict__, "roles": list(m.roles)}, engaged=m.contact_id in engaged)
-            for m in group.members
-        ],
+        members=[member(m) for m in group.members],
+        potential=[member(m) for m in group.potential],
         total_engagement=group.total,
         average_engagement=group.average,
         engaged=group.engaged,

@@ -64,12 +64,18 @@ class MemberOut(BaseModel):
     score: float
     last_engaged_at: datetime | None
     engaged: bool
+    confirmed: bool = True
 
 
 class GroupEngagementOut(BaseModel):
+    """The committee (confirmed members) and its engagement; potential members apart."""
+
     opp_id: str | None = None
     account_id: str
     members: list[MemberOut]
+    potential: list[MemberOut] = Field(
+        default=[], description="mapped by automation, not confirmed: who is engaged and could be confirmed"
+    )
     total_engagement: float
     average_engagement: float
     engaged: list[str]

@@ -10,6 +10,8 @@ from services.opportunity.app.models import (
     AccountCopy,
     Breach,
     ContactCopy,
+    FieldChange,
+    IdentifiedPerson,
     Member,
     OppFilter,
     Opportunity,
@@ -26,6 +28,7 @@ class FakeOpps:
     def __init__(self, members: dict[tuple[str, str], Member]) -> None:
         self.rows: dict[str, Opportunity] = {}
         self.history: list[StageMove] = []
+        self.changes: list[FieldChange] = []
         self._members = members
 
     async def get(self, opp_id: str, *, lock: bool = False) -> Opportunity | None:
@@ -34,7 +37,12 @@ class FakeOpps:
 
     async def add(self, opp: Opportunity) -> bool:
         clash = any(
-            (o.type == opp.type == "acquisition" and o.account_id == opp.account_id and o.closed_at is None)
+            (
+                o.type == opp.type == "acquisition"
+                and o.account_id == opp.account_id
+                and o.closed_at is None
+                and o.buying_group_key == opp.buying_group_key
+            )
             or (
                 opp.type == o.type == "renewal" and opp.source_opp_id and o.source_opp_id == opp.source_opp_id
             )
@@ -59,6 +67,26 @@ class FakeOpps:
             ),
             None,
         )
+
+    async def open_acquisition(self, account_id: str, key: str | None) -> Opportunity | None:
+        found = [o for o in await self.open_of_account(account_id) if o.type == "acquisition"]
+        return next((o for o in found if o.buying_group_key == key), None)
+
+    async def open_of_account(self, account_id: str) -> list[Opportunity]:
+        found = [o for o in self.rows.values() if o.account_id == account_id and o.closed_at is None]
+        return [o.model_copy(deep=True) for o in sorted(found, key=lambda o: o.created_at)]
+
+    async def won_acquisition(self, account_id: str) -> bool:
+        return any(
+            o.account_id == account_id and o.type == "acquisition" and o.stage == "closed_won"
+            for o in self.rows.values()
+        )
+
+    async def record_field_change(self, change: FieldChange) -> None:
+        self.changes.append(change)
+
+    async def field_changes(self, opp_id: str) -> list[FieldChange]:
+        return [c for c in self.changes if c.opp_id == opp_id]
 
     async def open_with_member(self, contact_id: str) -> list[Opportunity]:
         ids = sorted(opp_id for opp_id, contact in self._members if contact == contact_id)
@@ -142,12 +170,56 @@ class FakeCopies:
     async def contact(self, contact_id: str) -> ContactCopy | None:
         return self.contacts.get(contact_id)
 
+    async def contact_by_email(self, email: str) -> ContactCopy | None:
+        return next((c for c in self.contacts.values() if c.email == email), None)
+
     async def put_contact(self, contact: ContactCopy) -> None:
         self.contacts[contact.contact_id] = contact
 
     async def put_score(self, contact_id: str, score: float, version: int) -> None:
         if self.score_versions.get(contact_id, -1) <= version:
             self.scores[contact_id], self.score_versions[contact_id] = score, version
+
+
+class FakeIdentified:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], IdentifiedPerson] = {}
+
+    async def pending(self, email: str) -> list[IdentifiedPerson]:
+        return [p for p in self.rows.values() if p.email == email and p.status == "pending"]
+
+    async def of_opp(self, opp_id: str) -> list[IdentifiedPerson]:
+        return [p for p in self.rows.values() if p.opp_id == opp_id]
+
+    async def put(self, person: IdentifiedPerson) -> None:
+        self.rows[(person.opp_id, person.email)] = person
+
+
+class FakeActivity:
+    def __init__(self) -> None:
+        self.engagements: dict[str, tuple[str, str, datetime]] = {}
+        self.leads: dict[str, tuple[str, str]] = {}
+
+    async def record_engagement(self, engagement_id: str, lead_id: str, kind: str, at: datetime) -> bool:
+        if engagement_id in self.engagements:
+            return False
+        self.engagements[engagement_id] = (lead_id, kind, at)
+        return True
+
+    async def link_lead(self, lead_id: str, contact_id: str, account_id: str) -> None:
+        self.leads[lead_id] = (contact_id, account_id)
+
+    async def account_of_lead(self, lead_id: str) -> str | None:
+        return self.leads[lead_id][1] if lead_id in self.leads else None
+
+    async def engaged_people(self, account_id: str, since: datetime, kinds: Sequence[str]) -> int:
+        return len(
+            {
+                self.leads[lead][0]
+                for lead, kind, at in self.engagements.values()
+                if lead in self.leads and self.leads[lead][1] == account_id and at >= since and kind in kinds
+            }
+        )
 
 
 class FakeOpportunityUnitOfWork(FakeUnitOfWork, OpportunityUnitOfWork):
@@ -158,4 +230,6 @@ class FakeOpportunityUnitOfWork(FakeUnitOfWork, OpportunityUnitOfWork):
         self.opps = FakeOpps(members)
         self.groups = FakeBuyingGroups(members, self.opps, scores)
         self.copies = FakeCopies(scores)
+        self.identified = FakeIdentified()
+        self.activity = FakeActivity()
         self.reports: Any = None  # report reads are SQL: tested against PostgreSQL

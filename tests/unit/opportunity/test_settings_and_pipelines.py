@@ -24,9 +24,13 @@ def test_placeholder_or_short_keys_are_refused(key: str) -> None:
         Settings(api_keys=[key])
 
 
-def test_unknown_default_contact_role_is_refused() -> None:
-    with pytest.raises(ValidationError, match="unknown role 'buyer'"):
-        OpportunitySettings(opportunity_default_contact_role="buyer")
+def test_a_persona_or_a_group_rule_naming_what_does_not_exist_is_refused() -> None:
+    with pytest.raises(ValidationError, match="personas name unknown roles"):
+        OpportunitySettings(opportunity_personas=[{"role": "buyer", "seniority": ["vp"]}])
+    with pytest.raises(ValidationError, match="unknown buying-group keys"):
+        OpportunitySettings(
+            opportunity_buying_group_keys=["payments"], opportunity_group_by_department={"it": "hardware"}
+        )
 
 
 def test_default_pipelines_follow_the_domain_table() -> None:

@@ -19,6 +19,8 @@ ARCHITECTURE_TOPICS = {
     "opp.stage_changed",
     "opp.contact_role_changed",
     "opp.sla_breached",
+    "opp.updated",
+    "person.identified",
 }
 
 
