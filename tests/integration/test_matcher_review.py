@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from shared.events import LeadCreated
-from tests.conftest import make_settings
+from tests.conftest import as_, make_settings
 from tests.integration.test_matcher_matching import lead, word
 from tests.support.db import fetch
 from tests.support.events import publish
@@ -68,30 +68,28 @@ async def test_review_queue_list_and_resolve_over_http(database_url: str, broker
         ).json()
         assert len(late) == 2 and all(i["overdue"] for i in late)
 
-        async def resolve(item_id: str, **body: Any) -> Any:
-            return await matcher.post(f"/v1/review-queue/{item_id}/resolve", json=body)
+        async def resolve(item_id: str, as_who: str, **body: Any) -> Any:
+            return await matcher.post(f"/v1/review-queue/{item_id}/resolve", json=body, headers=as_(as_who))
 
-        missing = await resolve(first["item_id"], action="pick", resolved_by="rita")
+        missing = await resolve(first["item_id"], action="pick", as_who="rita")
         assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "account_id"
-        unknown_account = await resolve(
-            first["item_id"], action="pick", account_id="nope", resolved_by="rita"
-        )
+        unknown_account = await resolve(first["item_id"], action="pick", account_id="nope", as_who="rita")
         assert unknown_account.status_code == 422
-        assert (await resolve("no-such-item", action="reject", resolved_by="rita")).status_code == 404
+        assert (await resolve("no-such-item", action="reject", as_who="rita")).status_code == 404
 
-        picked = await resolve(first["item_id"], action="pick", account_id=account_id, resolved_by="rita")
+        picked = await resolve(first["item_id"], action="pick", account_id=account_id, as_who="rita")
         assert picked.status_code == 200, picked.text
         assert picked.json()["status"] == "resolved" and picked.json()["resolved_by"] == "rita"
         assert picked.json()["resolved_at"]
-        again = await resolve(first["item_id"], action="reject", resolved_by="sam")
+        again = await resolve(first["item_id"], action="reject", as_who="sam")
         assert again.status_code == 409
 
         unknown_item = next(i for i in no_match if i["lead_id"] == leads["unknown"].lead_id)
         made = await resolve(
-            unknown_item["item_id"], action="create", account_name="Brand New Bakery", resolved_by="sam"
+            unknown_item["item_id"], action="create", account_name="Brand New Bakery", as_who="sam"
         )
         assert made.status_code == 200, made.text
-        rejected = await resolve(items[1]["item_id"], action="reject", reason="competitor", resolved_by="sam")
+        rejected = await resolve(items[1]["item_id"], action="reject", reason="competitor", as_who="sam")
         assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
 
         matches = {k: (await matcher.get(f"/v1/leads/{e.lead_id}/match")).json() for k, e in leads.items()}

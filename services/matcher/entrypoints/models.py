@@ -60,7 +60,6 @@ class ResolveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     action: Literal["pick", "create", "reject"]
-    resolved_by: Annotated[str, Field(min_length=1, max_length=255)]
     account_id: Short | None = None
     account_name: Short | None = None
     reason: Annotated[str, Field(max_length=1000)] | None = None

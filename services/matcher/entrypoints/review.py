@@ -11,6 +11,7 @@ from services.matcher.app import review
 from services.matcher.app.models import ReviewFilter, ReviewItem
 from services.matcher.entrypoints.deps import SettingsDep, UowDep
 from services.matcher.entrypoints.models import ResolveIn, ReviewItemOut
+from shared.app import CallerDep
 
 router = APIRouter(tags=["review queue"])
 
@@ -58,14 +59,15 @@ async def list_review_queue(
 
 @router.post("/review-queue/{item_id}/resolve")
 async def resolve_review_item(
-    item_id: str, body: ResolveIn, uow: UowDep, settings: SettingsDep
+    item_id: str, body: ResolveIn, uow: UowDep, settings: SettingsDep, caller: CallerDep
 ) -> ReviewItemOut:
-    """`pick` an account (`account_id`), `create` one from the lead, or `reject` the lead; audited."""
+    """`pick` an account (`account_id`), `create` one from the lead, or `reject` the lead; the caller
+    is recorded as `resolved_by`."""
     item = await review.resolve(
         uow,
         item_id,
         action=body.action,
-        who=body.resolved_by,
+        who=caller,
         account_id=body.account_id,
         account_name=body.account_name,
         reason=body.reason,

@@ -21,6 +21,7 @@ from services.scoring.entrypoints.models import (
     StageIn,
 )
 from services.scoring.settings import ScoringSettings
+from shared.app import CallerDep
 
 router = APIRouter(tags=["scoring"])
 
@@ -73,10 +74,13 @@ async def get_lifecycle(person_id: str, uow: UowDep) -> LifecycleOut:
 
 
 @router.post("/people/{person_id}/lifecycle")
-async def move_lifecycle(person_id: str, body: StageIn, uow: UowDep, settings: SettingsDep) -> LifecycleOut:
-    """Sales accepts (sal), qualifies (sql) or recycles (nurture, with a reason) a person."""
+async def move_lifecycle(
+    person_id: str, body: StageIn, uow: UowDep, settings: SettingsDep, caller: CallerDep
+) -> LifecycleOut:
+    """Sales accepts (sal), qualifies (sql) or recycles (nurture, with a reason) a person; the caller
+    is the change's actor."""
     person = await queries.move_lifecycle(
-        uow, settings, person_id, body.stage, reason=body.reason, actor=body.actor
+        uow, settings, person_id, body.stage, reason=body.reason, actor=caller
     )
     await uow.commit()
     return await _lifecycle(uow, person)

@@ -40,7 +40,6 @@ class ScoreOut(BaseModel):
 class StageIn(BaseModel):
     stage: Literal["sal", "sql", "nurture"] = Field(description="nurture recycles the person, with a reason")
     reason: str | None = Field(None, max_length=500)
-    actor: str = Field("sales", min_length=1, max_length=200)
 
 
 class ChangeOut(BaseModel):
