@@ -4,6 +4,7 @@ identified onto an opp, stage time and field history."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import as_, make_settings
+from tests.support.db import fetch
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 
@@ -23,6 +25,7 @@ WAIT = 120.0  # seconds: the pipeline shares two cores with everything else
 class Pipeline:
     stack: InProcessStack
     domain: str
+    database_url: str
 
     def api(self, name: str) -> httpx.AsyncClient:
         return self.stack.client(name)
@@ -82,7 +85,7 @@ async def pipeline(database_url: str, broker: Broker) -> AsyncIterator[Pipeline]
     )
     async with InProcessStack(settings) as stack:
         await stack.wait_connected()
-        yield Pipeline(stack, f"initech-{uuid.uuid4().hex[:8]}.com")
+        yield Pipeline(stack, f"initech-{uuid.uuid4().hex[:8]}.com", database_url)
 
 
 async def test_converted_people_are_potential_until_a_person_confirms_one(pipeline: Pipeline) -> None:
@@ -228,6 +231,13 @@ async def test_people_identified_on_an_opp_arrive_through_the_pipeline(pipeline:
         by_status["confirmed"]["role"] == "economic_buyer" and by_status["confirmed"]["confirmed_by"] == "ann"
     )
     assert by_status["potential"]["added_by"] == "ann"
+    csv = f"email,title,role\ncsv@{pipeline.domain},CTO,technical_buyer\n".encode()
+    from_csv = await pipeline.api("opportunity").post(
+        f"/v1/opportunities/{opp['opp_id']}/people", content=csv, headers={"Content-Type": "text/csv"}
+    )
+    assert [o["outcome"] for o in from_csv.json()] == ["pending"], from_csv.text
+    [placed] = await pipeline.opps(first["account_id"], members=4)
+    assert {m["role"] for m in placed["contact_roles"]} >= {"economic_buyer", "technical_buyer"}
     bad = await pipeline.api("opportunity").post(
         f"/v1/opportunities/{opp['opp_id']}/people", json=[{"email": "x@y.z", "role": "boss"}]
     )
@@ -252,6 +262,9 @@ async def test_reentry_adds_to_stage_time_and_a_field_change_is_an_event(pipelin
         ("amount", None, 100.0, "api"),
         ("amount", 100.0, 250.0, "ann"),
     ]
+    sql = "SELECT payload FROM opportunity.outbox WHERE headers->>'ce_type' = 'opp.updated' AND key = $1"
+    [*_, last] = [json.loads(r[0]) for r in await fetch(pipeline.database_url, sql, opp_id)]
+    assert (last["changed"], last["previous"], last["actor"]) == ({"amount": 250.0}, {"amount": 100.0}, "ann")
     aging = (await api.get("/v1/reports/aging", params={"type": "acquisition"})).json()
     mine = next(o for o in aging["oldest"] if o["opp_id"] == opp_id)
     assert mine["entries"] == 2 and mine["days_in_stage_total"] >= mine["days_in_stage"]
