@@ -7,13 +7,17 @@ import base64
 import json
 import os
 import secrets
+import string
 from functools import partial
 from pathlib import Path
 
 from deploy import services
 from deploy.embedded import EmbeddedPostgres, free_port, start_tansu
 from deploy.supervisor import Child, Supervisor, python_child
+from shared.keys import digest
 from shared.settings import Settings
+
+ALNUM = string.ascii_letters + string.digits
 
 
 def run_stack(state: Path) -> None:
@@ -21,7 +25,8 @@ def run_stack(state: Path) -> None:
     logs.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     key = api_key(state)
-    env["API_KEYS"] = ",".join(filter(None, [env.get("API_KEYS", ""), key]))
+    # The services see the key's digest only; the plain key stays in the file.
+    env["API_KEYS"] = ",".join(filter(None, [env.get("API_KEYS", ""), f"admin:admin=sha256:{digest(key)}"]))
     env.setdefault("WEBHOOK_SECRETS_FILE", str(webhook_secrets(state)))
 
     postgres = None
@@ -61,20 +66,25 @@ def run_stack(state: Path) -> None:
 
 
 def api_key(state: Path) -> str:
-    """The embedded stack's API key, generated on first start and kept in `.cascade/api-key`."""
+    """The embedded stack's admin key, generated on first start into `.cascade/api-key` (created
+    readable by its owner only, never world-readable even for a moment)."""
     path = state / "api-key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32) + "\n")
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(32) + "\n")
     return path.read_text().strip()
+
+
+def write_private(path: Path, text: str) -> None:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(text)
 
 
 def webhook_secrets(state: Path) -> Path:
     """One secret per webhook source, generated on first start into `.cascade/webhook-secrets.json`.
 
     Salesforce signs nothing: its entry is the organization id to accept, which only the admin
-    knows; until it is set there, Outbound Messages are refused.
+    knows: a generated test id stands there until it is set.
     """
     path = state / "webhook-secrets.json"
     if not path.exists():
@@ -83,10 +93,10 @@ def webhook_secrets(state: Path) -> Path:
             "marketo": secrets.token_urlsafe(32),
             "mautic": secrets.token_urlsafe(32),
             "generic": "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "salesforce": "set-your-15-character-organization-id",
+            # A well-formed test organization id: set your own organization's to accept its messages.
+            "salesforce": "00D" + "".join(secrets.choice(ALNUM) for _ in range(12)),
         }
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
-            file.write(json.dumps(generated, indent=2) + "\n")
+        write_private(path, json.dumps(generated, indent=2) + "\n")
     return path
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -11,9 +10,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Security
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.trace import Span
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from shared.jobs import UowFactory
+from shared.keys import ApiKey, authenticate
+from shared.limits import Limits
 from shared.logging import configure_logging
 from shared.problems import Problem, install_problem_handlers
 from shared.runtime import Runtime, ServiceDefinition
@@ -54,22 +56,53 @@ async def get_uow_factory(runtime: RuntimeDep) -> UowFactory:
     return runtime.uow
 
 
+READS = {"GET", "HEAD", "OPTIONS"}
+RIGHT = "x-cascade-right"
+ON_BEHALF = "X-Cascade-On-Behalf-Of"  # the console names the signed-in person who acts
+
+
 async def require_api_key(
     request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> None:
-    """The caller is the key's name: what the request changes is recorded as done by it."""
+    """Who calls (the key's name, the actor of what it changes) and whether its role may: reads
+    need `read`, changes `write`, and a route that needs another right says so (`right(...)`)."""
     unauthorized = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise Problem(401, "Unauthorized", "Send 'Authorization: Bearer <api key>'.", unauthorized)
-    offered = credentials.credentials.encode()
-    # Compare with every key so that the time taken says nothing about which one matched.
-    matches = [(name, hmac.compare_digest(offered, key.encode())) for key, name in runtime.key_names.items()]
-    caller = next((name for name, matched in matches if matched), None)
-    if caller is None:
+    key = authenticate(credentials.credentials, runtime.keys)
+    if key is None:
         raise Problem(401, "Unauthorized", "The API key is not valid.", unauthorized)
-    request.state.caller = caller
+    route = request.scope.get("route")
+    declared = (getattr(route, "openapi_extra", None) or {}).get(RIGHT)
+    needed = declared or ("read" if request.method in READS else "write")
+    if not key.may(needed):
+        raise _forbidden(key, needed)
+    request.state.key = key
+    request.state.caller = _actor(key, request.headers.get(ON_BEHALF))
+
+
+def _actor(key: ApiKey, on_behalf: str | None) -> str:
+    if on_behalf and key.may("on-behalf"):
+        person = "".join(ch for ch in on_behalf if ch.isprintable())[:100].strip()
+        if person:
+            return f"{person} (via {key.name})"
+    return key.name
+
+
+def _forbidden(key: ApiKey, right: str) -> Problem:
+    return Problem(
+        403,
+        "Forbidden",
+        f"The key {key.name!r} has the role {key.role!r}; this needs the {right} right.",
+        errors=[{"field": "authorization", "reason": f"needs {right}"}],
+    )
+
+
+def right(name: str) -> dict[str, Any]:
+    """`openapi_extra` of a route that needs a right other than read (GET) or write (changes)."""
+    return {RIGHT: name}
 
 
 async def get_caller(request: Request) -> str:
@@ -101,6 +134,12 @@ def create_app(definition: ServiceDefinition, settings: Settings, *, with_kafka:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    large = tuple(f"/v1{path}" for path in definition.large_bodies)
+    app.add_middleware(
+        Limits,
+        limit=settings.http_max_body_bytes,
+        streamed=lambda path: settings.http_max_large_body_bytes if path.startswith(large) else None,
+    )
     app.include_router(_operations_router())
     app.include_router(definition.router, prefix="/v1", dependencies=[Depends(require_api_key)])
     if definition.public_router is not None:
@@ -108,9 +147,25 @@ def create_app(definition: ServiceDefinition, settings: Settings, *, with_kafka:
     # One server span per request; the per-message "http receive/send" spans said nothing and cost
     # about a tenth of a request's CPU.
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
+        app,
+        excluded_urls="healthz,readyz,metrics",
+        exclude_spans=["receive", "send"],
+        server_request_hook=_redact_query,
     )
     return app
+
+
+def _redact_query(span: Span, scope: dict[str, Any]) -> None:
+    """A query may name a person (`?email=`): spans keep its keys, never its values."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    if not query or not span.is_recording():
+        return
+    redacted = "&".join(f"{part.split('=', 1)[0]}=*" for part in query.split("&") if part)
+    target = f"{scope.get('path', '')}?{redacted}"
+    span.set_attribute("http.target", target)
+    span.set_attribute("url.query", redacted)
+    host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+    span.set_attribute("http.url", f"{scope.get('scheme', 'http')}://{host}{target}")
 
 
 def _operations_router() -> APIRouter:

@@ -55,6 +55,7 @@ def create_engine(settings: Settings, schema: str) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_recycle=1800,
+        hide_parameters=True,  # a statement's values are people's data: never in logs or errors
         connect_args={
             "server_settings": {
                 "search_path": f"{schema},public",

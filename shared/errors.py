@@ -46,6 +46,10 @@ class Invalid(DomainError):
     """The input cannot be taken as it is (a field's value, a missing field)."""
 
 
+class TooLarge(DomainError):
+    """More than a limit allows (a body, an event over the broker's record size)."""
+
+
 class Conflict(DomainError):
     """The input is valid, but the current state forbids it (already resolved, a gate, a taken domain)."""
 
@@ -60,3 +64,18 @@ class Unavailable(DomainError):
 
 class Contended(Unavailable):
     """A concurrent write won (a unique key, a deadlock): the same request again succeeds."""
+
+
+def describe(exc: BaseException) -> str:
+    """An error as operators read it in logs, dead letters and headers, with no person's data: a
+    database error by its class and SQLSTATE (its message may quote a row), a validation error by
+    field and reason (not the value it refused)."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(exc, "sqlstate", None)
+    if sqlstate:
+        return f"{type(exc).__name__} (SQLSTATE {sqlstate})"
+    errors = getattr(exc, "errors", None)
+    if callable(errors) and type(exc).__name__ == "ValidationError":
+        found = errors(include_input=False, include_url=False)
+        parts = [f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in found]
+        return f"ValidationError: {'; '.join(parts)}"
+    return f"{type(exc).__name__}: {exc}"

@@ -30,6 +30,7 @@ def configure_logging(level: str = "INFO", json_lines: bool = False) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             _add_trace_ids,
+            *([structlog.processors.format_exc_info] if json_lines else []),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import Conflict, DomainError, Invalid, NotFound, Unauthorized, Unavailable
+from shared.errors import Conflict, DomainError, Invalid, NotFound, TooLarge, Unauthorized, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
@@ -58,6 +58,7 @@ STATUS: dict[type[DomainError], tuple[int, str]] = {
     Unauthorized: (401, "Unauthorized"),
     Invalid: (422, "Invalid request"),
     Conflict: (409, "Conflict"),
+    TooLarge: (413, "Content Too Large"),
     Unavailable: (503, "Service Unavailable"),
 }
 
@@ -76,9 +77,15 @@ def from_domain(exc: DomainError) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    from shared.limits import BodyTooLarge
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return from_domain(exc)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem(413, "Content Too Large", str(exc))
 
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:

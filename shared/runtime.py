@@ -26,6 +26,7 @@ from shared.events import Event
 from shared.jobs import Job
 from shared.kafka.client import create_probe, create_producer, dlq_topic, ensure_topics
 from shared.kafka.consumer import ConsumerRunner
+from shared.keys import ApiKey
 from shared.messaging import Handlers
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
@@ -52,6 +53,8 @@ class ServiceDefinition:
     clients: Callable[[Any], Mapping[str, Any]] = lambda _: {}
     # Routes that authenticate themselves (MAP webhooks check their senders' signatures).
     public_router: APIRouter | None = None
+    # Route prefixes (after /v1) that take bodies up to HTTP_MAX_LARGE_BODY_BYTES (a bulk import).
+    large_bodies: tuple[str, ...] = ()
 
 
 @asynccontextmanager
@@ -79,7 +82,7 @@ class Runtime:
     broker_connected: bool = False
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     clients: dict[str, Any] = field(default_factory=dict)
-    key_names: dict[str, str] = field(default_factory=dict)
+    keys: list[ApiKey] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _probe: AIOKafkaConsumer | None = None
 
@@ -98,7 +101,7 @@ class Runtime:
         SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine)
         self.sessions = session_factory(self.engine)
         self.clients = dict(self.definition.clients(self.settings))
-        self.key_names = self.settings.key_names()
+        self.keys = self.settings.keys()
         for job in self.definition.jobs:
             if job.every(self.settings) > 0:
                 self._tasks.append(asyncio.create_task(self._job(job), name=f"{self.name}-{job.name}"))

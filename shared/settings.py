@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "api-key", ""}
+from shared.keys import ApiKey, parse
 
 
 class Settings(BaseSettings):
@@ -47,8 +47,17 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(1, description="Replication of topics Cascade creates.")
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Bearer keys accepted on /v1: CSV or JSON list of `name=key` (or a JSON object"
-        " name -> key); the name is the actor recorded for what the key changes. A bare key is named `api`.",
+        description="Bearer keys accepted on /v1: CSV or JSON list of `name:role=key` (role read, write,"
+        " webhook-admin, console or admin; the key may be `sha256:<hex>`), or a JSON object name -> key;"
+        " the name is the actor of what the key changes. A bare key is `api`, role admin.",
+    )
+    http_max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Request bodies over this get 413 (a webhook source has its own limit).",
+    )
+    http_max_large_body_bytes: int = Field(
+        536_870_912, ge=1024, description="The limit of the routes that take bulk bodies (account import)."
     )
     consumer_max_attempts: int = Field(
         5, description="Attempts of a failing handler before the event is dead-lettered."
@@ -91,15 +100,13 @@ class Settings(BaseSettings):
 
     @field_validator("api_keys")
     @classmethod
-    def _refuse_placeholders(cls, keys: list[str]) -> list[str]:
-        weak = [k for k in keys if (key := _key_of(k)).lower() in PLACEHOLDER_KEYS or len(key) < 16]
-        if weak:
-            raise ValueError("API keys must be at least 16 characters and not a placeholder")
-        return keys
+    def _valid_keys(cls, entries: list[str]) -> list[str]:
+        for entry in entries:  # two keys may share a name: a rotation
+            parse(entry)
+        return entries
 
-    def key_names(self) -> dict[str, str]:
-        """Each accepted key -> the name it acts under."""
-        return {_key_of(entry): _name_of(entry) for entry in self.api_keys}
+    def keys(self) -> list[ApiKey]:
+        return [parse(entry) for entry in self.api_keys]
 
     def database_url_for(self, service: str) -> str:
         """`<SERVICE>_DATABASE_URL` when set: no service reads another's tables, so any can move."""
@@ -108,11 +115,3 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"
-
-
-def _key_of(entry: str) -> str:
-    return entry.split("=", 1)[1] if "=" in entry else entry
-
-
-def _name_of(entry: str) -> str:
-    return entry.split("=", 1)[0].strip() if "=" in entry else "api"

@@ -7,6 +7,7 @@ subclass (`shared.sql_uow.SqlUnitOfWork`) is the one that writes, and unit tests
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,11 @@ from typing import Any, Self
 
 from opentelemetry import propagate
 
+from shared.errors import TooLarge
 from shared.events import Envelope, Event, encode_headers
+
+# Below Kafka's default record limit (1 MiB) with room for the headers.
+MAX_EVENT_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,10 @@ class UnitOfWork:
 
     def emit(self, event: Event, *, aggregate_version: int | None = None) -> Envelope:
         """Queue `event` for the outbox, with the current trace context."""
+        data = event.model_dump(mode="json")
+        size = len(json.dumps(data, separators=(",", ":")))
+        if size > MAX_EVENT_BYTES:  # the broker would refuse it, and the outbox stall behind it
+            raise TooLarge(f"{event.TYPE} would be {size} bytes; events are at most {MAX_EVENT_BYTES}")
         trace: dict[str, str] = {}
         propagate.inject(trace)
         envelope = Envelope(
@@ -82,7 +91,7 @@ class UnitOfWork:
             type=event.TYPE,
             subject=event.key(),
             time=datetime.now(UTC),
-            data=event.model_dump(mode="json"),
+            data=data,
             dataschema=event.dataschema(),
             aggregate_version=aggregate_version,
             trace=trace,

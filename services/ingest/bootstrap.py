@@ -25,4 +25,5 @@ DEFINITION = ServiceDefinition(
     settings=IngestSettings,
     uow=SqlIngestUnitOfWork,
     clients=lambda settings: {"people": HubSpotPeople(settings)},
+    large_bodies=("/webhooks/",),  # each source reads within WEBHOOK_MAX_BODY_BYTES itself
 )

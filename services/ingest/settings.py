@@ -12,6 +12,7 @@ import structlog
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from services.ingest.domain.webhooks.signatures import unusable
 from shared.settings import Settings
 
 SOURCES = ("hubspot", "marketo", "mautic", "salesforce", "generic")
@@ -81,8 +82,19 @@ class IngestSettings(Settings):
             raise ValueError(f"webhook_secrets: unknown source(s) {sorted(unknown)}; sources are {SOURCES}")
         return self
 
+    @model_validator(mode="after")
+    def _say_what_is_refused(self) -> IngestSettings:
+        for source in SOURCES:
+            for reason in {unusable(source, s) for s in self._configured(source)} - {None}:
+                log.warning("webhook.secret_refused", source=source, reason=reason)
+        return self
+
     def secrets_for(self, source: str) -> list[str]:
-        """The secrets valid now for a source: settings and the secrets file (re-read when it changes)."""
+        """The secrets valid now for a source, from settings and the secrets file (re-read when it
+        changes); a placeholder is never one: the source is then refused."""
+        return [secret for secret in self._configured(source) if unusable(source, secret) is None]
+
+    def _configured(self, source: str) -> list[str]:
         merged = list(self.webhook_secrets.get(source, []))
         if self.webhook_secrets_file:
             from_file = _read_secrets_file(self.webhook_secrets_file)

@@ -21,4 +21,5 @@ DEFINITION = ServiceDefinition(
     handlers=HANDLERS,
     settings=MatcherSettings,
     uow=SqlMatcherUnitOfWork,
+    large_bodies=("/accounts/import",),
 )

@@ -21,7 +21,7 @@ from opentelemetry.metrics import Observation
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
-from shared.errors import Contended, Unavailable
+from shared.errors import Contended, Unavailable, describe
 from shared.events import Envelope, Event, decode
 from shared.events.envelope import MalformedEvent
 from shared.kafka.client import dlq_topic
@@ -170,7 +170,7 @@ class ConsumerRunner:
             event = event_class.model_validate(envelope.data)
             outcome = await self._with_retries(record, envelope, event, handler)
         except PERMANENT_ERRORS as exc:
-            outcome = await self._dead_letter(record, envelope, f"{type(exc).__name__}: {exc}", 1)
+            outcome = await self._dead_letter(record, envelope, describe(exc), 1)
         finally:
             attributes = {attr.TOPIC: record.topic, attr.OUTCOME: outcome, attr.GROUP: self.group}
             instruments.events_consumed().add(1, attributes)
@@ -195,7 +195,7 @@ class ConsumerRunner:
                     await asyncio.sleep(min(backoff * 2**waits, MAX_TRANSIENT_BACKOFF))
                     continue
                 attempts += 1
-                error = f"{type(exc).__name__}: {exc}"
+                error = describe(exc)
                 log.warning(
                     "consumer.handler_failed",
                     group=self.group,

@@ -20,6 +20,18 @@ from shared.errors import Invalid, NotFound
 from shared.events import EngagementRecorded, LeadCreated, LeadUpdated
 from shared.telemetry import instruments
 
+KNOWN_SOURCES = {
+    "api",
+    "engagement",
+    "identified",
+    "import",
+    "hubspot",
+    "marketo",
+    "mautic",
+    "salesforce",
+    "generic",
+}
+
 
 async def record_lead(
     uow: IngestUnitOfWork,
@@ -43,7 +55,10 @@ async def record_lead(
     if await uow.leads.insert(lead_id, fields):
         created = LeadCreated(lead_id=lead_id, identified_account_id=identified_account_id, **fields)
         uow.emit(created, aggregate_version=1)
-        instruments.domain_counter("leads.created", "Leads created.").add(1, {"source": fields["source"]})
+        source = (
+            fields["source"] if fields["source"] in KNOWN_SOURCES else "other"
+        )  # a label from a closed set
+        instruments.domain_counter("leads.created", "Leads created.").add(1, {"source": source})
         return lead_id, "created"
     current = await uow.leads.by_email(fields["email"], lock=True)
     assert current is not None, "the insert met this email"

@@ -50,14 +50,19 @@ def count(name: str, description: str, source: str, **attributes: str) -> None:
     instruments.domain_counter(name, description).add(1, {"source": source, **attributes})
 
 
+def authenticate(received: Received, settings: IngestSettings) -> None:
+    """Unauthenticated when the delivery's signature, secret or timestamp does not hold."""
+    _authenticate(sources.source(received.source), received, settings)
+    count("webhooks.received", "Authenticated webhook deliveries.", received.source)
+
+
 async def receive(
     uows: Uows, received: Received, settings: IngestSettings, people: PeopleReader
 ) -> WebhookAnswer:
-    """Store the delivery; a redelivery gets the first delivery's answer and stores nothing."""
+    """Store an authenticated delivery; a redelivery gets the first delivery's answer and stores
+    nothing."""
     source, request = received.source, received.request
     spec = sources.source(source)
-    _authenticate(spec, received, settings)
-    count("webhooks.received", "Authenticated webhook deliveries.", source)
     delivery_id = spec.delivery_id(request)
     if len(delivery_id) > sources.MAX_KEY:
         delivery_id = "sha256:" + hashlib.sha256(delivery_id.encode()).hexdigest()

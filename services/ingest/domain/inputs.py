@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from services.ingest.domain.normalise import storable
 from shared.events.catalog import EngagementKind
 
 Short = Annotated[str, Field(max_length=255)]
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_PROPERTIES_BYTES = 8192
 
 
 class Storable(BaseModel):
@@ -61,3 +65,24 @@ class EngagementIn(Storable):
         if not self.email and not self.lead_id:
             raise ValueError("give the person's email or lead_id")
         return self
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_in_the_future(cls, at: datetime | None) -> datetime | None:
+        """A date far ahead would freeze the person's decay; one before 1970 is a typo."""
+        if at is None:
+            return None
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        if at > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("is in the future")
+        if at < EARLIEST:
+            raise ValueError("is before 1970")
+        return at
+
+    @field_validator("properties")
+    @classmethod
+    def _bounded(cls, properties: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        size = len(json.dumps(properties, separators=(",", ":")))
+        if size > MAX_PROPERTIES_BYTES:
+            raise ValueError(f"are {size} bytes of JSON; at most {MAX_PROPERTIES_BYTES}")
+        return properties

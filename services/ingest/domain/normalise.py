@@ -29,7 +29,7 @@ def normalise_email(raw: str) -> str:
 
 
 def email_domain(email: str) -> str:
-    return email.rsplit("@", 1)[1]
+    return email.rsplit("@", 1)[-1]
 
 
 def is_free_mail(domain: str) -> bool:
@@ -155,35 +155,49 @@ def flag(value: object) -> bool | None:
     return None
 
 
-_RANGE = re.compile(r"^\s*(\d[\d,.\s]*)\s*(k)?\s*(?:[-\u2013]\s*\d[\d,.\s]*k?|\+)?\s*$", re.IGNORECASE)
-
-
+# Spaces are taken out first: with no quantifier that can match the same character twice, the
+# match is linear in the input (an earlier pattern backtracked for seconds on a few hundred spaces).
+_RANGE = re.compile(r"(\d[\d,.]*)(k)?(?:[-\u2013]\d[\d,.]*k?|\+)?", re.IGNORECASE)
 _THOUSANDS = re.compile(r"\d{1,3}([.,]\d{3})+")
+MAX_COUNT_TEXT = 40
+MAX_HEAD_COUNT = 10_000_000
 
 
 def employee_count(value: object) -> int | None:
     """A head count from 1200, "1,200", "25-50" (its lower bound), "1000+", "10k"; None if none given.
 
-    Raises ValueError for a value that is not a head count at all.
+    Raises ValueError for a value that is not a head count at all, or not a plausible one.
     """
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    text = str(value).strip()
-    if not text:
-        return None
-    found = _RANGE.match(text)
-    if not found:
-        raise ValueError(f"{text!r} is not a number of employees")
-    digits = found.group(1).replace(" ", "")
-    if found.group(2):  # "1,5k" and "1.5k": the separator is a decimal point
-        return int(float(digits.replace(",", ".")) * 1000)
+    if isinstance(value, int | float):
+        count = _plausible(value)
+    else:
+        raw = str(value)
+        text = "".join(raw.split())
+        if not text:
+            return None
+        if len(raw) > MAX_COUNT_TEXT * 4 or len(text) > MAX_COUNT_TEXT:
+            raise ValueError(f"{text[:MAX_COUNT_TEXT]!r}... is not a number of employees")
+        found = _RANGE.fullmatch(text)
+        if not found:
+            raise ValueError(f"{text!r} is not a number of employees")
+        count = _plausible(_count(found.group(1), bool(found.group(2))))
+    return count
+
+
+def _count(digits: str, thousands: bool) -> float:
+    if thousands:  # "1,5k" and "1.5k": the separator is a decimal point
+        return float(digits.replace(",", ".")) * 1000
     if _THOUSANDS.fullmatch(digits):  # "1,200", and "1.200" as German or French write it
-        return int(digits.replace(",", "").replace(".", ""))
-    return int(float(digits.replace(",", ".")))
+        return float(digits.replace(",", "").replace(".", ""))
+    return float(digits.replace(",", "."))
+
+
+def _plausible(count: float) -> int:
+    if (isinstance(count, float) and not math.isfinite(count)) or not 0 <= count <= MAX_HEAD_COUNT:
+        raise ValueError(f"{str(count)[:20]} is not a plausible number of employees")
+    return int(count)
 
 
 def storable(value: Any) -> Any:

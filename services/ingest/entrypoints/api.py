@@ -12,6 +12,7 @@ from services.ingest.domain.inputs import EngagementIn, LeadIn
 from services.ingest.domain.leads import StoredLead, normalised_lead
 from services.ingest.entrypoints.deps import PeopleDep, SettingsDep, UowDep
 from services.ingest.entrypoints.models import EngagementAccepted, LeadAccepted, Resubmission
+from shared.app import right
 
 router = APIRouter(tags=["ingest"])
 
@@ -53,7 +54,7 @@ async def list_quarantine(
     return await uow.quarantine.list(status=status, source=source, limit=limit)
 
 
-@router.post("/quarantine/{quarantine_id}/resubmit")
+@router.post("/quarantine/{quarantine_id}/resubmit", openapi_extra=right("webhook-admin"))
 async def resubmit_quarantined(
     quarantine_id: str, fix: Resubmission, uow: UowDep, settings: SettingsDep, people: PeopleDep
 ) -> list[ItemOutcome]:
@@ -63,7 +64,11 @@ async def resubmit_quarantined(
     return outcomes
 
 
-@router.delete("/quarantine/{quarantine_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/quarantine/{quarantine_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=right("webhook-admin"),
+)
 async def discard_quarantined(quarantine_id: str, uow: UowDep) -> None:
     """Give up on a quarantined item (kept, marked discarded)."""
     await webhooks.discard(uow, quarantine_id)

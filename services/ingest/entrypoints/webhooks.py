@@ -52,26 +52,28 @@ async def receive(
 ) -> Response:
     global _in_flight
     spec = sources.source(source)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in spec.content_types:
+        raise Problem(
+            415,
+            "Unsupported Media Type",
+            f"{source} webhooks are {' or '.join(spec.content_types)}, not {content_type or 'untyped'}.",
+        )
+    delivery = sources.Request(
+        method=request.method,
+        uri=_signed_uri(request, settings),
+        headers={name.lower(): value for name, value in request.headers.items()},
+        body=await _limited_body(request, settings.webhook_max_body_bytes),
+        now=datetime.now(UTC),
+    )
+    received = webhooks.Received(source=source, content_type=content_type, request=delivery)
+    webhooks.authenticate(received, settings)
+    # Only authenticated, fully read deliveries count: a slow stranger cannot lock senders out.
     if _in_flight >= settings.webhook_max_in_flight:
         webhooks.count("webhooks.rejected", webhooks.REJECTED, source, reason="throttled")
         raise Problem(429, "Too Many Requests", "Cascade is busy; retry shortly.", {"Retry-After": "1"})
     _in_flight += 1
     try:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type not in spec.content_types:
-            raise Problem(
-                415,
-                "Unsupported Media Type",
-                f"{source} webhooks are {' or '.join(spec.content_types)}, not {content_type or 'untyped'}.",
-            )
-        delivery = sources.Request(
-            method=request.method,
-            uri=_signed_uri(request, settings),
-            headers={name.lower(): value for name, value in request.headers.items()},
-            body=await _limited_body(request, settings.webhook_max_body_bytes),
-            now=datetime.now(UTC),
-        )
-        received = webhooks.Received(source=source, content_type=content_type, request=delivery)
         answer = await webhooks.receive(uows, received, settings, people)
     finally:
         _in_flight -= 1

@@ -18,7 +18,7 @@ from services.opportunity.entrypoints.models import (
     StageMoveResult,
 )
 from services.opportunity.entrypoints.views import described, one
-from shared.app import CallerDep
+from shared.app import CallerDep, right
 
 router = APIRouter(tags=["opportunity"])
 FIELDS = ("amount", "close_date", "term_months", "owner", "next_step", "next_step_owner", "next_step_due")
@@ -28,10 +28,10 @@ FIELDS = ("amount", "close_date", "term_months", "owner", "next_step", "next_ste
 async def list_opportunities(
     uow: UowDep,
     settings: SettingsDep,
-    account_id: str | None = None,
+    account_id: Annotated[str | None, Query(max_length=255)] = None,
     type: OppTypeIn | None = None,
-    stage: str | None = None,
-    owner: str | None = None,
+    stage: Annotated[str | None, Query(max_length=100)] = None,
+    owner: Annotated[str | None, Query(max_length=255)] = None,
     is_open: Annotated[bool | None, Query(alias="open")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -95,7 +95,7 @@ async def move_stage(
     )
 
 
-@router.post("/sla/scan")
+@router.post("/sla/scan", openapi_extra=right("admin"))
 async def scan_sla_now(uows: UowsDep, settings: SettingsDep) -> dict[str, int]:
     """Run the SLA scan now (it also runs in the background); returns the breaches it found."""
     return {"breaches": await sla.scan_all(uows, settings)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -90,19 +90,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Id = Annotated[str, Field(min_length=1, max_length=255)]
+Text = Annotated[str, Field(max_length=1000)]
+Money = Annotated[float, Field(ge=0, le=1e13)]
+
+
 class OpportunityIn(_Strict):
     """From an account (`account_id`) or from a contact (`contact_id`: its account, and it as first OCR)."""
 
-    account_id: str | None = None
-    contact_id: str | None = None
-    role: str | None = Field(None, description="The contact's role (default: the configured default role).")
+    account_id: Id | None = None
+    contact_id: Id | None = None
+    role: str | None = Field(
+        None, max_length=100, description="The contact confirmed with this role; potential without one."
+    )
     type: OppTypeIn = "acquisition"
-    amount: float | None = Field(None, ge=0)
+    amount: Money | None = None
     close_date: date | None = None
     term_months: int | None = Field(None, ge=1, le=120)
-    owner: str | None = None
-    next_step: str | None = None
-    next_step_owner: str | None = None
+    owner: Id | None = None
+    next_step: Text | None = None
+    next_step_owner: Id | None = None
     next_step_due: date | None = None
     buying_group_key: str | None = Field(
         None, max_length=100, description="The product line or business unit of its buying group."
@@ -110,12 +117,12 @@ class OpportunityIn(_Strict):
 
 
 class OpportunityPatch(_Strict):
-    amount: float | None = Field(None, ge=0)
+    amount: Money | None = None
     close_date: date | None = None
     term_months: int | None = Field(None, ge=1, le=120)
-    owner: str | None = None
-    next_step: str | None = None
-    next_step_owner: str | None = None
+    owner: Id | None = None
+    next_step: Text | None = None
+    next_step_owner: Id | None = None
     next_step_due: date | None = None
 
 

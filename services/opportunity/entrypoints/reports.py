@@ -17,7 +17,7 @@ from services.opportunity.entrypoints.deps import SettingsDep, UowDep, UowsDep
 from services.opportunity.entrypoints.models import OppTypeIn
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-Rate = Annotated[float | None, Query(gt=0, le=1)]
+Rate = Annotated[float | None, Query(ge=1e-6, le=1)]
 TypeQ = Annotated[OppTypeIn, Query(alias="type")]
 FromQ = Annotated[date | None, Query(alias="from", description="Opps created on or after this day.")]
 ToQ = Annotated[date | None, Query(alias="to", description="Opps created before this day.")]
@@ -76,9 +76,9 @@ async def coverage(
 async def reverse_funnel_plan(
     uow: UowDep,
     settings: SettingsDep,
-    revenue_target: Annotated[float, Query(gt=0)],
-    average_price: Annotated[float, Query(gt=0)],
-    marketing_share: Annotated[float, Query(gt=0, le=1)] = 1.0,
+    revenue_target: Annotated[float, Query(gt=0, le=1e13)],
+    average_price: Annotated[float, Query(ge=0.01, le=1e12)],
+    marketing_share: Annotated[float, Query(ge=1e-6, le=1)] = 1.0,
     suspect_to_prospect: Rate = None,
     prospect_to_mql: Rate = None,
     mql_to_sql: Rate = None,

@@ -91,7 +91,9 @@ async def on_engagement_recorded(
     event: EngagementRecorded, _: Envelope, uow: ScoringUnitOfWork, settings: ScoringSettings
 ) -> None:
     model = settings.scoring_model
-    day, at = event.occurred_at.astimezone(UTC).date(), event.occurred_at
+    # An engagement cannot come from the future: one dated ahead (a wrong clock) counts as now.
+    at = min(event.occurred_at, datetime.now(UTC))
+    day = at.astimezone(UTC).date()
     capped = event.kind in model.behaviour.daily_caps
     person, used = await uow.people.locked(
         event.lead_id, model.version, points_on=(day, event.kind) if capped else None

@@ -70,7 +70,12 @@ def next_due(
     targets = [emitted_score - step, *([max(below)] if below else [])]
     target = max(targets)
     wait = time_to_fall(behaviour.value, target - base, half_life)
-    return None if wait is None else behaviour.ref_at + wait + CROSSING_MARGIN
+    if wait is None:
+        return None
+    try:
+        return behaviour.ref_at + wait + CROSSING_MARGIN
+    except OverflowError:  # due past year 9999: never, for any purpose
+        return None
 
 
 def crossed(previous: float | None, current: float, thresholds: Iterable[float]) -> list[float]:

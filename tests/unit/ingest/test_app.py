@@ -120,9 +120,8 @@ async def test_a_delivery_stores_good_items_quarantines_bad_ones_and_answers_a_r
 async def test_a_delivery_signed_with_another_secret_stores_nothing() -> None:
     uow = FakeIngestUnitOfWork()
     with pytest.raises(Unauthorized):
-        await webhooks.receive(
-            lambda: uow, mautic(MAUTIC, secret="wrong-secret-0123456789"), SETTINGS, People({})
-        )
+        webhooks.authenticate(mautic(MAUTIC, secret="wrong-secret-0123456789"), SETTINGS)
+    webhooks.authenticate(mautic(MAUTIC), SETTINGS)
     assert not uow.leads.rows and not uow.deliveries.rows
 
 

@@ -29,17 +29,25 @@ def test_the_embedded_stack_writes_one_private_secret_per_source(tmp_path: Path)
 
 def test_a_rotated_file_is_read_again_and_a_broken_one_keeps_the_last_good(tmp_path: Path) -> None:
     path = tmp_path / "secrets.json"
-    path.write_text(json.dumps({"mautic": "old-secret"}))
+    path.write_text(json.dumps({"mautic": "old-secret-0123456789"}))
     settings = IngestSettings(
-        database_url=DB, webhook_secrets={"mautic": ["env-secret"]}, webhook_secrets_file=path
+        database_url=DB, webhook_secrets={"mautic": ["env-secret-0123456789"]}, webhook_secrets_file=path
     )
-    assert settings.secrets_for("mautic") == ["env-secret", "old-secret"]
-    path.write_text(json.dumps({"mautic": ["old-secret", "new-secret"]}))
+    assert settings.secrets_for("mautic") == ["env-secret-0123456789", "old-secret-0123456789"]
+    path.write_text(json.dumps({"mautic": ["old-secret-0123456789", "new-secret-0123456789"]}))
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
-    assert settings.secrets_for("mautic") == ["env-secret", "old-secret", "new-secret"]
+    assert settings.secrets_for("mautic") == [
+        "env-secret-0123456789",
+        "old-secret-0123456789",
+        "new-secret-0123456789",
+    ]
     path.write_text('{"mautic": ["half-writ')
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 2_000_000))
-    assert settings.secrets_for("mautic") == ["env-secret", "old-secret", "new-secret"]
+    assert settings.secrets_for("mautic") == [
+        "env-secret-0123456789",
+        "old-secret-0123456789",
+        "new-secret-0123456789",
+    ]
 
 
 @pytest.mark.parametrize(

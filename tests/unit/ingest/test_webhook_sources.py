@@ -116,6 +116,23 @@ class TestOtherSignatures:
         assert org == "00D5g000004Ab1cEAC"
         assert signatures.salesforce_org(org, ["00D5g000004Ab1c"]) is None
         assert signatures.salesforce_org(org, ["00D5g000004Zz9z"]) == "organization not accepted"
+        assert signatures.salesforce_org(org, ["00D5g000004Ab1cEAC"]) is None
+
+    def test_salesforce_compares_whole_ids_and_refuses_placeholders(self) -> None:
+        placeholder = "set-your-15-character-organization-id"
+        assert (
+            signatures.salesforce_org("set-your-15-cha", [placeholder])
+            == "OrganizationId is not a Salesforce id"
+        )
+        assert (
+            signatures.salesforce_org("00D5g000004Ab1c", [placeholder])
+            == "no valid organization id is configured"
+        )
+        assert signatures.salesforce_org("00D5g000004Ab1cXXX", ["00D5g000004Ab1c"]) == (
+            "OrganizationId is not a Salesforce id"  # a wrong case checksum
+        )
+        assert signatures.unusable("salesforce", placeholder) and signatures.unusable("mautic", "changeme")
+        assert signatures.unusable("mautic", "s" * 24) is None
 
 
 class TestParsers:

@@ -20,7 +20,7 @@ def test_api_keys_come_as_csv_or_json(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("key", ["changeme", "short"])
 def test_placeholder_or_short_keys_are_refused(key: str) -> None:
-    with pytest.raises(ValidationError, match="API keys"):
+    with pytest.raises(ValidationError, match="must be at least 16 characters"):
         Settings(api_keys=[key])
 
 

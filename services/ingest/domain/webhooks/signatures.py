@@ -106,16 +106,44 @@ def standard_webhooks_key(secret: str) -> bytes:
     return secret.encode()
 
 
-def salesforce_org(organization_id: str | None, secrets: Sequence[str]) -> str | None:
-    """Outbound Messages are not signed: the organization id in the body must be an accepted one.
+SALESFORCE_CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+PLACEHOLDER_WORDS = ("set-your", "changeme", "change-me", "placeholder", "example", "your-secret", "xxxx")
+MIN_SECRET = 16
 
-    Ids are compared on their 15-character case-sensitive form so 15- and 18-character ids agree.
-    """
+
+def unusable(source: str, secret: str) -> str | None:
+    """Why a configured secret cannot authenticate anything (a placeholder, too short), or None."""
+    if source == "salesforce":
+        return None if salesforce_id(secret) else "not a Salesforce organization id (15 or 18 characters)"
+    lowered = secret.lower()
+    if len(secret) < MIN_SECRET or any(word in lowered for word in PLACEHOLDER_WORDS):
+        return f"a placeholder or shorter than {MIN_SECRET} characters"
+    return None
+
+
+def salesforce_id(value: str | None) -> str | None:
+    """The 15-character form of a Salesforce id given in its 15- or 18-character form; None when it
+    is neither (an 18-character id must carry the right case checksum)."""
+    text = (value or "").strip()
+    if len(text) not in (15, 18) or not text.isascii() or not text.isalnum():
+        return None
+    base = text[:15]
+    if len(text) == 18:
+        bits = [sum(1 << i for i, ch in enumerate(base[c : c + 5]) if ch.isupper()) for c in (0, 5, 10)]
+        if "".join(SALESFORCE_CHECKSUM[b] for b in bits) != text[15:].upper():
+            return None
+    return base
+
+
+def salesforce_org(organization_id: str | None, secrets: Sequence[str]) -> str | None:
+    """Outbound Messages are not signed: the organization id in the body must be an accepted one,
+    the whole of it (its 15- and 18-character forms agree; anything else is refused)."""
     if not organization_id:
         return "missing OrganizationId"
-    offered = organization_id.strip()[:15].encode()
-    return (
-        None
-        if _any_equal(offered, [s.strip()[:15].encode() for s in secrets])
-        else "organization not accepted"
-    )
+    offered = salesforce_id(organization_id)
+    if offered is None:
+        return "OrganizationId is not a Salesforce id"
+    accepted = [canonical.encode() for s in secrets if (canonical := salesforce_id(s))]
+    if not accepted:
+        return "no valid organization id is configured"
+    return None if _any_equal(offered.encode(), accepted) else "organization not accepted"
