@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from sqlalchemy import Table, TextClause, bindparam, text
+from sqlalchemy import ColumnElement, Table, TextClause, bindparam, func, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -130,3 +131,8 @@ def insert_or_skip(
         f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING RETURNING {returning}"
     )
     return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+
+
+def email_hash_of(column: Any) -> ColumnElement[str]:
+    """SHA-256 of an email column, hex: finds an erased person by the hash `person.erased` carries."""
+    return func.encode(func.sha256(func.convert_to(column, "UTF8")), "hex")

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import delete, insert, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +28,7 @@ CLAIM = text(
     " ON CONFLICT DO NOTHING RETURNING event_id"
 )
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+DEAD_LETTERS = DeadLetterRow.__table__  # type: ignore[attr-defined]
 OUTBOX_COLUMNS = ("event_id", "topic", "key", "headers", "payload", "value")
 # Above this many events a commit COPYs them in (a bulk import emits one per account).
 COPY_FROM = 2000
@@ -102,6 +103,14 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def dead_letter(self, letter: DeadLetter) -> None:
         self._session.add(DeadLetterRow(**asdict(letter)))
+
+    async def forget(self, keys: list[str]) -> None:
+        if not keys:
+            return
+        await self._session.execute(
+            delete(OUTBOX).where(OUTBOX.c.key.in_(keys), OUTBOX.c.published_at.is_not(None))
+        )
+        await self._session.execute(delete(DEAD_LETTERS).where(DEAD_LETTERS.c.key.in_(keys)))
 
 
 def translate(exc: Exception) -> Unavailable | None:

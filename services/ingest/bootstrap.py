@@ -10,7 +10,7 @@ from services.ingest.app.handlers import HANDLERS
 from services.ingest.entrypoints.api import router
 from services.ingest.entrypoints.webhooks import router as webhook_router
 from services.ingest.settings import IngestSettings
-from shared.events import EngagementRecorded, LeadCreated, LeadUpdated
+from shared.events import EngagementRecorded, LeadCreated, LeadUpdated, PersonErased
 from shared.runtime import ServiceDefinition
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,7 +20,7 @@ DEFINITION = ServiceDefinition(
     description="Leads and engagement from MAP webhooks and the API, validated and deduplicated.",
     router=router,
     public_router=webhook_router,
-    produces=(LeadCreated, LeadUpdated, EngagementRecorded),
+    produces=(LeadCreated, LeadUpdated, EngagementRecorded, PersonErased),
     handlers=HANDLERS,
     settings=IngestSettings,
     uow=SqlIngestUnitOfWork,

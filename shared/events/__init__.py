@@ -18,10 +18,12 @@ from shared.events.catalog import (
     OppSlaBreached,
     OppStageChanged,
     OppUpdated,
+    PersonErased,
     PersonIdentified,
     ScoreReason,
 )
 from shared.events.envelope import Envelope, decode, encode_headers
+from shared.events.people import erased_email, is_erased
 
 __all__ = [
     "CATALOG",
@@ -42,8 +44,11 @@ __all__ = [
     "OppSlaBreached",
     "OppStageChanged",
     "OppUpdated",
+    "PersonErased",
     "PersonIdentified",
     "ScoreReason",
     "decode",
     "encode_headers",
+    "erased_email",
+    "is_erased",
 ]

@@ -33,6 +33,7 @@ from shared.events.people import (
     LeadScored,
     LeadUpdated,
     MatchCandidate,
+    PersonErased,
     PersonIdentified,
     ScoreReason,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "OppStageChanged",
     "OppType",
     "OppUpdated",
+    "PersonErased",
     "PersonIdentified",
     "ScoreReason",
 ]
@@ -81,5 +83,6 @@ CATALOG: dict[str, type[Event]] = {
         OppContactRoleChanged,
         OppSlaBreached,
         PersonIdentified,
+        PersonErased,
     )
 }

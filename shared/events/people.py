@@ -184,3 +184,31 @@ class PersonIdentified(Event):
 
     def key(self) -> str:
         return self.opp_id
+
+
+ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real address
+
+
+def erased_email(record_id: str) -> str:
+    """The email an erased person's record keeps: unique, and never anyone's."""
+    return f"{record_id}@{ERASED_DOMAIN}"
+
+
+def is_erased(email: str | None) -> bool:
+    return bool(email) and str(email).endswith(f"@{ERASED_DOMAIN}")
+
+
+class PersonErased(Event):
+    """A person asked to be erased (GDPR art. 17), through the API or their MAP's privacy deletion:
+    every service erases or anonymises what it holds of them. The email's hash, not the email,
+    lets ingest recognise the person if a source sends them again."""
+
+    TYPE = "person.erased"
+    erasure_id: str
+    lead_ids: list[str]
+    contact_ids: list[str] = Field(default_factory=list)
+    email_hash: str
+    requested_by: str
+
+    def key(self) -> str:
+        return self.email_hash

@@ -40,6 +40,10 @@ class FakeUnitOfWork(UnitOfWork):
     async def dead_letter(self, letter: DeadLetter) -> None:
         self.dead_letters.append(letter)
 
+    async def forget(self, keys: list[str]) -> None:
+        self.published = [record for record in self.published if record.key not in keys]
+        self.dead_letters = [letter for letter in self.dead_letters if letter.key not in keys]
+
     def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
         """Payloads of what was emitted (committed or still queued), oldest first."""
         records = [*self.published, *self.queued]

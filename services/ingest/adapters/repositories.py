@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, delete, false, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.ingest.adapters.tables import (
     Engagement,
+    Erasure,
     Lead,
     LeadSourceId,
     QuarantinedItem,
@@ -60,6 +61,20 @@ class SqlLeads:
             values |= {"account_id": account_id, "contact_id": contact_id}
         await self._session.execute(update(Lead).where(col(Lead.lead_id) == lead_id).values(**values))
 
+    async def erase(self, lead_id: str, *, marker: str) -> None:
+        values: dict[str, Any] = dict.fromkeys(PERSONAL) | {
+            "email": marker,
+            "email_domain": "",
+            "status": "erased",
+        }
+        await self._session.execute(update(Lead).where(col(Lead.lead_id) == lead_id).values(**values))
+
+
+PERSONAL = (
+    "first_name", "last_name", "title", "phone", "company", "website", "website_domain", "country",
+    "industry", "employees", "seniority", "department", "company_legal_suffix", "campaign", "source_id",
+)  # fmt: skip
+
 
 class SqlEngagements:
     def __init__(self, session: AsyncSession) -> None:
@@ -73,6 +88,11 @@ class SqlEngagements:
             .returning(col(Engagement.engagement_id))
         )
         return stored is not None
+
+    async def strip(self, lead_ids: list[str]) -> None:
+        await self._session.execute(
+            update(Engagement).where(col(Engagement.lead_id).in_(lead_ids)).values(url=None, properties={})
+        )
 
 
 class SqlSourceIds:
@@ -97,6 +117,9 @@ class SqlSourceIds:
             .values(source=source, source_id=source_id, lead_id=lead_id)
             .on_conflict_do_update(index_elements=["source", "source_id"], set_={"lead_id": lead_id})
         )
+
+    async def forget(self, lead_ids: list[str]) -> None:
+        await self._session.execute(delete(LeadSourceId).where(col(LeadSourceId.lead_id).in_(lead_ids)))
 
 
 class SqlDeliveries:
@@ -123,6 +146,16 @@ class SqlDeliveries:
             )
         )
         return response
+
+    async def redact(self, lead_ids: list[str], at: datetime) -> int:
+        """A delivery's answer names every lead it brought: its body goes with any of them."""
+        named = [{"items": [{"lead_id": lead_id}]} for lead_id in lead_ids]
+        result = await self._session.execute(
+            update(WebhookDelivery)
+            .where(or_(*(col(WebhookDelivery.response).contains(n) for n in named)) if named else false())
+            .values(body=b"", redacted_at=at)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class SqlReceipts:
@@ -160,6 +193,17 @@ class SqlQuarantine:
         self._session.add(QuarantinedItem(**item.model_dump()))
         await self._session.flush()
 
+    async def forget(self, lead_ids: list[str], email: str) -> None:
+        quoted = email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        await self._session.execute(
+            delete(QuarantinedItem).where(
+                or_(
+                    col(QuarantinedItem.lead_id).in_(lead_ids),
+                    cast(col(QuarantinedItem.payload), Text).ilike(f"%{quoted}%"),
+                )
+            )
+        )
+
     async def get(self, quarantine_id: str, *, lock: bool = False) -> Quarantined | None:
         row = await self._session.get(
             QuarantinedItem, quarantine_id, with_for_update=lock or None, populate_existing=True
@@ -190,3 +234,20 @@ class SqlQuarantine:
             .where(col(QuarantinedItem.quarantine_id) == quarantine_id)
             .values(**values)
         )
+
+
+class SqlErasures:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, *, erasure_id: str, email_hash: str, requested_by: str, leads: int) -> None:
+        self._session.add(
+            Erasure(erasure_id=erasure_id, email_hash=email_hash, requested_by=requested_by, leads=leads)
+        )
+        await self._session.flush()
+
+    async def known(self, email_hash: str) -> bool:
+        found = await self._session.scalar(
+            select(col(Erasure.erasure_id)).where(col(Erasure.email_hash) == email_hash).limit(1)
+        )
+        return found is not None

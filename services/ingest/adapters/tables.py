@@ -81,6 +81,7 @@ class WebhookDelivery(IngestTable, table=True):
     body: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
     response: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONB))
     received_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    redacted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class WebhookReceipt(IngestTable, table=True):
@@ -112,3 +113,14 @@ class QuarantinedItem(IngestTable, table=True):
     lead_id: str | None = None
     resolved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Erasure(IngestTable, table=True):
+    """An erasure request, kept with no personal data: the email's hash says who, not the email."""
+
+    __tablename__ = "erasures"
+    erasure_id: str = Field(primary_key=True)
+    email_hash: str = Field(index=True)
+    requested_by: str
+    leads: int
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -17,3 +17,4 @@ class SqlIngestUnitOfWork(SqlUnitOfWork, IngestUnitOfWork):
         self.deliveries = r.SqlDeliveries(session)
         self.receipts = r.SqlReceipts(session)
         self.quarantine = r.SqlQuarantine(session)
+        self.erasures = r.SqlErasures(session)

@@ -10,13 +10,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from services.ingest.app.erasure import erase
 from services.ingest.app.leads import record_engagement, record_lead
 from services.ingest.app.sources import Unit
 from services.ingest.app.uow import IngestUnitOfWork
 from services.ingest.domain import normalise
 from services.ingest.domain.inputs import EngagementIn, LeadIn
 from services.ingest.domain.leads import normalised_lead
-from services.ingest.domain.webhooks.items import EngagementItem, LeadItem, PropertyChange, Rejected
+from services.ingest.domain.webhooks.items import (
+    EngagementItem,
+    ErasureRequest,
+    LeadItem,
+    PropertyChange,
+    Rejected,
+)
 
 ENGAGEMENT_IDS = uuid.UUID("9b6f4f0e-4a43-4c8e-9a59-3c5b7d0d2a11")
 FLAGS = ("unsubscribed", "marketing_consent")
@@ -47,6 +54,8 @@ async def apply(uow: IngestUnitOfWork, source: str, unit: Unit) -> tuple[str | N
         return await _lead(uow, source, fields, item.source_id)
     if isinstance(item, EngagementItem):
         return await _engagement(uow, source, unit.key, item)
+    if isinstance(item, ErasureRequest):
+        return await _erasure(uow, source, item)
     raise ItemRejected(f"{source} sent only an id that could not be read", None)
 
 
@@ -88,6 +97,17 @@ async def _engagement(
         raise _rejection(exc) from exc
     _, lead_id, status = await record_engagement(uow, engagement)
     return lead_id, status
+
+
+async def _erasure(uow: IngestUnitOfWork, source: str, item: ErasureRequest) -> tuple[str | None, str]:
+    if item.email is None and (
+        item.source_id is None or await uow.source_ids.lead_for(source, item.source_id) is None
+    ):
+        return None, "ignored"  # a person Cascade never knew: nothing to erase
+    erasure = await erase(
+        uow, requested_by=f"{source} webhook", email=item.email, source=source, source_id=item.source_id
+    )
+    return (erasure.lead_ids[0] if erasure.lead_ids else None), "erased"
 
 
 def lead_in(fields: dict[str, Any], source: str, source_id: str | None) -> LeadIn:

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from services.ingest.app.erasure import refuse_erased
 from services.ingest.app.uow import IngestUnitOfWork
 from services.ingest.domain import normalise
 from services.ingest.domain.inputs import EngagementIn, LeadIn
@@ -14,9 +15,10 @@ from services.ingest.domain.leads import (
     PERSON_FIELDS,
     StoredLead,
     changed_fields,
+    consented,
     normalised_lead,
 )
-from shared.errors import Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import EngagementRecorded, LeadCreated, LeadUpdated
 from shared.telemetry import instruments
 
@@ -51,6 +53,7 @@ async def record_lead(
             current.email == fields["email"] or await uow.leads.by_email(fields["email"]) is None
         ):
             return await _apply_changes(uow, current, fields, identity=current.email != fields["email"])
+    await refuse_erased(uow, fields)
     lead_id = str(uuid.uuid4())
     if await uow.leads.insert(lead_id, fields):
         created = LeadCreated(lead_id=lead_id, identified_account_id=identified_account_id, **fields)
@@ -69,7 +72,8 @@ async def _apply_changes(
     uow: IngestUnitOfWork, current: StoredLead, fields: dict[str, Any], *, identity: bool
 ) -> tuple[str, str]:
     names = (*PERSON_FIELDS, *IDENTITY_FIELDS) if identity else PERSON_FIELDS
-    changes = changed_fields(current.model_dump(), {name: fields.get(name) for name in names})
+    known = current.model_dump()
+    changes = consented(known, changed_fields(known, {name: fields.get(name) for name in names}))
     if not changes:
         return current.lead_id, "unchanged"
     version = current.version + 1
@@ -85,6 +89,8 @@ async def record_engagement(uow: IngestUnitOfWork, engagement: EngagementIn) -> 
         lead = await uow.leads.get(engagement.lead_id)
         if lead is None:
             raise Invalid("lead_id: no such lead", errors=[{"field": "lead_id", "reason": "no such lead"}])
+        if lead.status == "erased":
+            raise Conflict("lead_id: this person was erased", field="lead_id", reason="erased")
         lead_id, email = lead.lead_id, lead.email
     else:
         fields = normalised_lead(

@@ -15,7 +15,9 @@ class ItemOutcome(BaseModel):
     outcome: Literal["accepted", "duplicate", "rejected"]
     item_id: str | None = Field(None, description="The source's id for the item, when it gives one.")
     lead_id: str | None = None
-    status: str | None = Field(None, description="created | updated | unchanged | recorded | ignored")
+    status: str | None = Field(
+        None, description="created | updated | unchanged | recorded | ignored | erased"
+    )
     reason: str | None = None
     field: str | None = None
     quarantine_id: str | None = None

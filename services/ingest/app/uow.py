@@ -25,10 +25,18 @@ class Leads(Protocol):
         self, lead_id: str, status: str, *, account_id: str | None = None, contact_id: str | None = None
     ) -> None: ...
 
+    async def erase(self, lead_id: str, *, marker: str) -> None:
+        """Every personal field gone; the email becomes `marker` (the row keeps its id)."""
+        ...
+
 
 class Engagements(Protocol):
     async def add(self, engagement: dict[str, Any]) -> bool:
         """False when an engagement with this id was recorded before."""
+        ...
+
+    async def strip(self, lead_ids: list[str]) -> None:
+        """Keep what happened (kind, time, campaign), not where nor what the person sent."""
         ...
 
 
@@ -41,6 +49,8 @@ class SourceIds(Protocol):
 
     async def link(self, source: str, source_id: str, lead_id: str) -> None: ...
 
+    async def forget(self, lead_ids: list[str]) -> None: ...
+
 
 class Deliveries(Protocol):
     """Webhook deliveries as received, with the answer given (returned again on a redelivery)."""
@@ -52,6 +62,10 @@ class Deliveries(Protocol):
         ...
 
     async def answer(self, source: str, delivery_id: str) -> dict[str, Any] | None: ...
+
+    async def redact(self, lead_ids: list[str], at: datetime) -> int:
+        """Empty the raw bodies of the deliveries that brought these leads; how many."""
+        ...
 
 
 class Receipts(Protocol):
@@ -69,6 +83,10 @@ class Receipts(Protocol):
 class QuarantineStore(Protocol):
     async def add(self, item: Quarantined) -> None: ...
 
+    async def forget(self, lead_ids: list[str], email: str) -> None:
+        """Drop the person's quarantined items: theirs by lead, or naming their email."""
+        ...
+
     async def get(self, quarantine_id: str, *, lock: bool = False) -> Quarantined | None: ...
 
     async def list(self, *, status: str, source: str | None, limit: int) -> list[Quarantined]: ...
@@ -84,6 +102,14 @@ class QuarantineStore(Protocol):
     ) -> None: ...
 
 
+class Erasures(Protocol):
+    async def add(self, *, erasure_id: str, email_hash: str, requested_by: str, leads: int) -> None: ...
+
+    async def known(self, email_hash: str) -> bool:
+        """Whether this person asked to be erased (then only fresh consent records them again)."""
+        ...
+
+
 class IngestUnitOfWork(UnitOfWork):
     leads: Leads
     engagements: Engagements
@@ -91,3 +117,4 @@ class IngestUnitOfWork(UnitOfWork):
     deliveries: Deliveries
     receipts: Receipts
     quarantine: QuarantineStore
+    erasures: Erasures

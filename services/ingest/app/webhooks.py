@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 
 from services.ingest.app import sources
+from services.ingest.app.erasure import Erased
 from services.ingest.app.items import ItemRejected, apply
 from services.ingest.app.models import ItemOutcome, Quarantined, WebhookAnswer
 from services.ingest.app.people import PeopleReader, resolve_ids
@@ -109,7 +110,8 @@ async def _store(
             source=source,
             delivery_id=delivery_id,
             content_type=received.content_type,
-            body=received.request.body,
+            # A delivery naming an erased person is not kept: its answer says what became of it.
+            body=b"" if any(o.status == "erased" for o in outcomes) else received.request.body,
             response=answer.model_dump(mode="json"),
         )
         if first:
@@ -136,6 +138,10 @@ async def judge(
             item_id=unit.key,
             lead_id=lead_id,
             status=status,
+        )
+    except Erased as erased:  # nothing of the person is kept, not even in quarantine
+        outcome = ItemOutcome(
+            index=unit.index, outcome="accepted", item_id=unit.key, status="erased", reason=erased.detail
         )
     except ItemRejected as rejection:
         quarantine_id = await quarantine(uow, source, delivery_id, unit.key, unit.payload, rejection)

@@ -41,6 +41,18 @@ def changed_fields(current: Mapping[str, Any], incoming: Mapping[str, Any]) -> d
     }
 
 
+def consented(current: Mapping[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """An unsubscribe is never undone by a replay or an older copy of the person: only a change
+    that carries fresh marketing consent re-subscribes them."""
+    if (
+        current.get("unsubscribed")
+        and changes.get("unsubscribed") is False
+        and not changes.get("marketing_consent")
+    ):
+        return {name: value for name, value in changes.items() if name != "unsubscribed"}
+    return changes
+
+
 def normalised_lead(lead: LeadIn) -> dict[str, Any]:
     """The lead's fields as every service sees them (`LeadFields`), with its source."""
     try:

@@ -1,4 +1,4 @@
-"""Ingest's /v1 routes: leads, engagements and the quarantine."""
+"""Ingest's /v1 routes: leads, engagements, erasure and the quarantine."""
 
 from __future__ import annotations
 
@@ -6,13 +6,19 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, status
 
-from services.ingest.app import leads, webhooks
+from services.ingest.app import erasure, leads, webhooks
 from services.ingest.app.models import ItemOutcome, Quarantined
 from services.ingest.domain.inputs import EngagementIn, LeadIn
 from services.ingest.domain.leads import StoredLead, normalised_lead
 from services.ingest.entrypoints.deps import PeopleDep, SettingsDep, UowDep
-from services.ingest.entrypoints.models import EngagementAccepted, LeadAccepted, Resubmission
-from shared.app import right
+from services.ingest.entrypoints.models import (
+    EngagementAccepted,
+    ErasureAccepted,
+    ErasureIn,
+    LeadAccepted,
+    Resubmission,
+)
+from shared.app import CallerDep, right
 
 router = APIRouter(tags=["ingest"])
 
@@ -41,6 +47,15 @@ async def post_engagement(engagement: EngagementIn, uow: UowDep) -> EngagementAc
     engagement_id, lead_id, outcome = await leads.record_engagement(uow, engagement)
     await uow.commit()
     return EngagementAccepted(engagement_id=engagement_id, lead_id=lead_id, status=outcome)
+
+
+@router.post("/people/erase", status_code=status.HTTP_202_ACCEPTED, openapi_extra=right("admin"))
+async def erase_person(request: ErasureIn, uow: UowDep, caller: CallerDep) -> ErasureAccepted:
+    """Erase a person (GDPR art. 17): gone from ingest now, from every other service as it
+    handles `person.erased`. A source sending them again records them only with fresh consent."""
+    done = await erasure.erase(uow, requested_by=caller, email=request.email)
+    await uow.commit()
+    return ErasureAccepted(erasure_id=done.erasure_id, lead_ids=done.lead_ids)
 
 
 @router.get("/quarantine")

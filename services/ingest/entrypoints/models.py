@@ -23,3 +23,13 @@ class Resubmission(BaseModel):
     payload: dict[str, JsonValue] | None = Field(
         None, description="The corrected item in the source's own shape; omitted = the stored one again."
     )
+
+
+class ErasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(..., min_length=3, max_length=320)
+
+
+class ErasureAccepted(BaseModel):
+    erasure_id: str
+    lead_ids: list[str] = Field(description="The leads erased here; the other services follow.")

@@ -19,7 +19,8 @@ from services.matcher.app.models import ImportProgress, Match, ReviewFilter, Rev
 from services.matcher.domain.accounts import StoredAccount
 from services.matcher.domain.matching import AccountProfile, LeadFacts
 from services.matcher.domain.names import company_name, domain_label
-from shared.db import lock, raw_connection
+from shared.db import email_hash_of, lock, raw_connection
+from shared.events.people import ERASED_DOMAIN
 
 ACCOUNT_COLUMNS = set(t.Account.model_fields)
 
@@ -187,6 +188,26 @@ class SqlContacts:
     async def rename(self, email: str, person: dict[str, Any]) -> None:
         await self._session.execute(update(t.Contact).where(col(t.Contact.email) == email).values(**person))
 
+    async def erase(self, contact_ids: list[str], email_hash: str) -> list[str]:
+        contact = t.Contact
+        erased = await self._session.scalars(
+            update(contact)
+            .where(
+                col(contact.contact_id).in_(contact_ids) | (email_hash_of(col(contact.email)) == email_hash)
+            )
+            .values(
+                email=func.concat(col(contact.contact_id), "@", ERASED_DOMAIN),
+                first_name=None,
+                last_name=None,
+                title=None,
+            )
+            .returning(col(contact.contact_id))
+        )
+        return list(erased)
+
+
+ERASED = "the person asked to be erased"
+
 
 def _match_values(match: Match) -> dict[str, Any]:
     return match.model_dump(exclude={"lead_id", "decided_at"})
@@ -240,6 +261,21 @@ class SqlMatches:
             statement.on_conflict_do_update(index_elements=["lead_id"], set_={"changes": merged})
         )
 
+    async def erase(self, lead_ids: list[str]) -> list[str]:
+        await self._session.execute(
+            delete(t.EarlyLeadChanges).where(col(t.EarlyLeadChanges.lead_id).in_(lead_ids))
+        )
+        for lead_id in lead_ids:
+            await self.put_if_absent(
+                Match(lead_id=lead_id, status="erased", method="erasure", confidence=0.0, explanation=ERASED)
+            )
+        contacts = await self._session.scalars(
+            select(col(t.Match.contact_id)).where(
+                col(t.Match.lead_id).in_(lead_ids), col(t.Match.contact_id).is_not(None)
+            )
+        )
+        return [str(contact) for contact in contacts]
+
 
 class SqlReviewQueue:
     def __init__(self, session: AsyncSession) -> None:
@@ -276,6 +312,16 @@ class SqlReviewQueue:
         await self._session.execute(
             update(t.ReviewItem).where(col(t.ReviewItem.item_id) == item.item_id).values(**values)
         )
+
+    async def erase(self, lead_ids: Sequence[str], at: datetime) -> None:
+        item = t.ReviewItem
+        where = col(item.lead_id).in_(lead_ids)
+        await self._session.execute(
+            update(item)
+            .where(where, col(item.status) == "open")
+            .values(status="rejected", resolution=ERASED, resolved_by="erasure", resolved_at=at)
+        )
+        await self._session.execute(update(item).where(where).values(lead={"erased": True}, country=None))
 
 
 class SqlRoutingCounts:

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from services.matcher.app.accounts import mark_customer
 from services.matcher.app.conversion import Verdict, convert, found_account, route
+from services.matcher.app.erasure import on_person_erased
 from services.matcher.app.review import queue_for_review
 from services.matcher.app.uow import MatcherUnitOfWork
 from services.matcher.domain.matching import LeadFacts, decide
 from services.matcher.settings import MatcherSettings
-from shared.events import Envelope, LeadCreated, LeadUpdated, OppCreated, OppStageChanged
+from shared.events import (
+    Envelope,
+    LeadCreated,
+    LeadUpdated,
+    OppCreated,
+    OppStageChanged,
+    PersonErased,
+)
 from shared.messaging import Handlers
 from shared.telemetry import instruments
 
@@ -117,4 +125,5 @@ HANDLERS: Handlers = {
     LeadUpdated: on_lead_updated,
     OppCreated: on_opp_created,
     OppStageChanged: on_opp_stage_changed,
+    PersonErased: on_person_erased,
 }

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 MAX_REPORTED_ERRORS = 1000
-MatchStatus = Literal["pending", "matched", "account_created", "in_review", "rejected"]
+MatchStatus = Literal["pending", "matched", "account_created", "in_review", "rejected", "erased"]
 
 
 class Match(BaseModel):

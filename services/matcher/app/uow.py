@@ -68,6 +68,10 @@ class Contacts(Protocol):
 
     async def rename(self, email: str, person: dict[str, Any]) -> None: ...
 
+    async def erase(self, contact_ids: list[str], email_hash: str) -> list[str]:
+        """Anonymise these contacts and the one whose email has this hash; their ids."""
+        ...
+
 
 class Matches(Protocol):
     async def lock_lead(self, lead_id: str) -> None:
@@ -90,6 +94,11 @@ class Matches(Protocol):
 
     async def keep_early_changes(self, lead_id: str, changes: dict[str, Any]) -> None: ...
 
+    async def erase(self, lead_ids: list[str]) -> list[str]:
+        """Mark these leads erased (a `lead.created` arriving later is then ignored), their early
+        changes gone; the contacts they were converted to."""
+        ...
+
 
 class ReviewQueue(Protocol):
     async def add(self, item: ReviewItem) -> None: ...
@@ -99,6 +108,10 @@ class ReviewQueue(Protocol):
     async def list(self, where: ReviewFilter) -> list[ReviewItem]: ...
 
     async def save(self, item: ReviewItem) -> None: ...
+
+    async def erase(self, lead_ids: Sequence[str], at: datetime) -> None:
+        """The lead copied into these leads' items emptied; an open item closed as erased."""
+        ...
 
 
 class RoutingCounts(Protocol):

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.opportunity.adapters import tables as t
 from services.opportunity.app.models import AccountCopy, ContactCopy, IdentifiedPerson
+from shared.db import email_hash_of
+from shared.events.people import ERASED_DOMAIN
 
 
 class SqlCopies:
@@ -51,6 +53,30 @@ class SqlCopies:
             .values(contact_id=contact.contact_id, **values)
             .on_conflict_do_update(index_elements=["contact_id"], set_=values)
         )
+
+    async def erase_people(self, lead_ids: list[str], contact_ids: list[str], email_hash: str) -> list[str]:
+        contact = t.ContactCopy
+        of_leads = select(col(t.LeadContact.contact_id)).where(col(t.LeadContact.lead_id).in_(lead_ids))
+        erased = await self._session.scalars(
+            update(contact)
+            .where(
+                col(contact.contact_id).in_(contact_ids)
+                | col(contact.contact_id).in_(of_leads)
+                | (email_hash_of(col(contact.email)) == email_hash)
+            )
+            .values(
+                email=func.concat(col(contact.contact_id), "@", ERASED_DOMAIN),
+                first_name=None,
+                last_name=None,
+                title=None,
+            )
+            .returning(col(contact.contact_id))
+        )
+        erased_ids = list(erased)
+        await self._session.execute(
+            delete(t.ContactScore).where(col(t.ContactScore.contact_id).in_(erased_ids))
+        )
+        return erased_ids
 
     async def put_score(self, contact_id: str, score: float, version: int) -> None:
         await self._session.execute(
@@ -91,6 +117,10 @@ class SqlIdentified:
             .values(**values)
             .on_conflict_do_update(index_elements=["opp_id", "email"], set_=values)
         )
+
+    async def erase(self, email_hash: str) -> None:
+        person = t.IdentifiedPerson
+        await self._session.execute(delete(person).where(email_hash_of(col(person.email)) == email_hash))
 
 
 class SqlActivity:

@@ -16,6 +16,8 @@ from shared.events import (
     Envelope,
     LeadConverted,
     LeadScored,
+    PersonErased,
+    is_erased,
 )
 from shared.messaging import Handlers
 
@@ -41,6 +43,9 @@ async def on_account_changed(
 async def on_lead_converted(
     event: LeadConverted, _: Envelope, uow: OpportunityUnitOfWork, settings: OpportunitySettings
 ) -> None:
+    held = await uow.copies.contact(event.contact_id)
+    if held is not None and is_erased(held.email):
+        return  # converted before the person was erased, delivered after
     await uow.copies.put_contact(
         ContactCopy(
             contact_id=event.contact_id,
@@ -90,10 +95,20 @@ async def on_lead_scored(
             await automations.advance_if_hot(uow, settings, opp, now=now)
 
 
+async def on_person_erased(
+    event: PersonErased, _: Envelope, uow: OpportunityUnitOfWork, settings: OpportunitySettings
+) -> None:
+    """The person's contact copy anonymised: a member stays in its buying group, without a name."""
+    contacts = await uow.copies.erase_people(event.lead_ids, event.contact_ids, event.email_hash)
+    await uow.identified.erase(event.email_hash)
+    await uow.forget([*event.lead_ids, *contacts])
+
+
 HANDLERS: Handlers = {
     AccountCreated: on_account_changed,
     AccountUpdated: on_account_changed,
     LeadConverted: on_lead_converted,
     EngagementRecorded: on_engagement_recorded,
     LeadScored: on_lead_scored,
+    PersonErased: on_person_erased,
 }

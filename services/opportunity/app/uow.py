@@ -111,6 +111,10 @@ class Identified(Protocol):
 
     async def put(self, person: IdentifiedPerson) -> None: ...
 
+    async def erase(self, email_hash: str) -> None:
+        """Forget whom anyone identified under the email with this hash."""
+        ...
+
 
 class Activity(Protocol):
     """What the account-engagement automation reads: who engaged, and which contact a lead is."""
@@ -140,6 +144,11 @@ class Copies(Protocol):
     async def contact_by_email(self, email: str) -> ContactCopy | None: ...
 
     async def put_contact(self, contact: ContactCopy) -> None: ...
+
+    async def erase_people(self, lead_ids: list[str], contact_ids: list[str], email_hash: str) -> list[str]:
+        """Anonymise the copies of these people's contacts (found by lead, by id or by the email's
+        hash): they stay in the buying groups they belong to, without a name. Their ids."""
+        ...
 
     async def put_score(self, contact_id: str, score: float, version: int) -> None:
         """Applied only if not older than the score held."""

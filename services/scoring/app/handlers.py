@@ -29,6 +29,8 @@ from shared.events import (
     OppContactRoleChanged,
     OppCreated,
     OppStageChanged,
+    PersonErased,
+    is_erased,
 )
 from shared.messaging import Handlers
 
@@ -56,7 +58,9 @@ def _facts_of(fields: dict[str, Any]) -> dict[str, Any]:
 async def on_lead_created(
     event: LeadCreated, envelope: Envelope, uow: ScoringUnitOfWork, settings: ScoringSettings
 ) -> None:
-    person = await people.locked(uow, event.lead_id, settings.scoring_model.version)
+    person = await people.living(uow, event.lead_id, settings.scoring_model.version)
+    if person is None:
+        return
     # Topics keep no order between them: an update may have come first; its facts are newer.
     updated_first = person.lead_version > 1
     person.lead_version = max(person.lead_version, envelope.aggregate_version or 1)
@@ -75,7 +79,9 @@ async def on_lead_updated(
     changed = _facts_of(event.changed)
     if not changed:
         return
-    person = await people.locked(uow, event.lead_id, settings.scoring_model.version)
+    person = await people.living(uow, event.lead_id, settings.scoring_model.version)
+    if person is None:
+        return
     version = envelope.aggregate_version or person.lead_version + 1
     if version <= person.lead_version:
         return  # older than what the score already reflects
@@ -98,6 +104,8 @@ async def on_engagement_recorded(
     person, used = await uow.people.locked(
         event.lead_id, model.version, points_on=(day, event.kind) if capped else None
     )
+    if is_erased(person.email):
+        return
     reason = behaviour_reason(
         model, kind=event.kind, url=event.url, campaign=event.campaign, at=at, used_today=used
     )
@@ -144,7 +152,9 @@ async def on_lead_rejected(
 ) -> None:
     """A lead rejected in review scores the negative rule `lead_rejected` (it cannot reach MQL on
     behaviour alone); the reason and who rejected it are kept."""
-    person = await people.locked(uow, event.lead_id, settings.scoring_model.version)
+    person = await people.living(uow, event.lead_id, settings.scoring_model.version)
+    if person is None:
+        return
     person.rejected = f"{event.reason} (by {event.rejected_by})"
     now = datetime.now(UTC)
     scorer.refit(person, settings, now, await people.account_of(uow, person))
@@ -157,7 +167,9 @@ async def on_lead_converted(
     """One person, one score: the contact id finds the lead's score and history; a second lead
     converted to the same contact is merged into the person who already holds it."""
     await uow.people.lock_contacts([event.contact_id])
-    person = await people.locked(uow, event.lead_id, settings.scoring_model.version)
+    person = await people.living(uow, event.lead_id, settings.scoring_model.version)
+    if person is None:
+        return
     holder = await uow.people.holding_contact(event.contact_id, other_than=person.person_id)
     if holder is not None:
         await people.merge(uow, holder, person, settings.scoring_model.behaviour.half_life_days)
@@ -180,6 +192,14 @@ async def on_lead_converted(
     await scorer.settle(uow, person, settings, now, change=change, force=True)
 
 
+async def on_person_erased(
+    event: PersonErased, _: Envelope, uow: ScoringUnitOfWork, settings: ScoringSettings
+) -> None:
+    version = settings.scoring_model.version
+    erased = await uow.erasure.erase(event.lead_ids, event.contact_ids, event.email_hash, version)
+    await uow.forget([*event.lead_ids, *erased])
+
+
 HANDLERS: Handlers = {
     LeadCreated: on_lead_created,
     LeadUpdated: on_lead_updated,
@@ -191,4 +211,5 @@ HANDLERS: Handlers = {
     OppCreated: on_opp_created,
     OppStageChanged: on_opp_stage_changed,
     OppContactRoleChanged: on_contact_role_changed,
+    PersonErased: on_person_erased,
 }

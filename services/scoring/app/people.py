@@ -9,6 +9,7 @@ from services.scoring.app.models import AccountFacts, Person
 from services.scoring.app.uow import ScoringUnitOfWork
 from services.scoring.domain.decay import Decaying
 from services.scoring.domain.lifecycle import NURTURE, rank
+from shared.events import is_erased
 
 KEPT_BEHAVIOUR_REASONS = 20  # the latest; the score itself sums them all
 FACTS = ("email", "email_domain", "title", "employees", "industry", "country", "account_id")
@@ -37,6 +38,12 @@ async def merge(uow: ScoringUnitOfWork, into: Person, merged: Person, half_life_
     if rank(merged.lifecycle_stage) > rank(into.lifecycle_stage) and merged.lifecycle_stage != NURTURE:
         into.lifecycle_stage = merged.lifecycle_stage
     await uow.people.absorb(into.person_id, merged.person_id)
+
+
+async def living(uow: ScoringUnitOfWork, lead_id: str, model_version: str) -> Person | None:
+    """The person, locked; None when they were erased (an event about them changes nothing)."""
+    person = await locked(uow, lead_id, model_version)
+    return None if is_erased(person.email) else person
 
 
 async def account_of(uow: ScoringUnitOfWork, person: Person) -> AccountFacts | None:

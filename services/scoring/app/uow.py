@@ -102,8 +102,19 @@ class Deals(Protocol):
         ...
 
 
+class Erasure(Protocol):
+    async def erase(
+        self, lead_ids: list[str], contact_ids: list[str], email_hash: str, model_version: str
+    ) -> list[str]:
+        """Empty the scores of these people (by lead, contact or the email's hash) and drop their
+        engagements and history; a lead not seen yet gets an erased row. Their person and
+        contact ids."""
+        ...
+
+
 class ScoringUnitOfWork(UnitOfWork):
     people: People
+    erasure: Erasure
     engagements: Engagements
     accounts: Accounts
     deals: Deals

@@ -40,6 +40,11 @@ class FakeLeads:
             ids = {"account_id": account_id, "contact_id": contact_id} if account_id or contact_id else {}
             self.rows[lead_id] = self.rows[lead_id].model_copy(update={"status": status, **ids})
 
+    async def erase(self, lead_id: str, *, marker: str) -> None:
+        kept = {"lead_id", "source", "version", "created_at", "updated_at", "account_id", "contact_id"}
+        row = self.rows[lead_id].model_dump(include=kept)
+        self.rows[lead_id] = StoredLead(**row, email=marker, email_domain="", status="erased")
+
 
 class FakeEngagements:
     def __init__(self) -> None:
@@ -47,6 +52,11 @@ class FakeEngagements:
 
     async def add(self, engagement: dict[str, Any]) -> bool:
         return self.rows.setdefault(engagement["engagement_id"], engagement) is engagement
+
+    async def strip(self, lead_ids: list[str]) -> None:
+        for row in self.rows.values():
+            if row["lead_id"] in lead_ids:
+                row |= {"url": None, "properties": {}}
 
 
 class FakeSourceIds:
@@ -62,15 +72,29 @@ class FakeSourceIds:
     async def link(self, source: str, source_id: str, lead_id: str) -> None:
         self.ids[(source, source_id)] = lead_id
 
+    async def forget(self, lead_ids: list[str]) -> None:
+        self.ids = {key: lead for key, lead in self.ids.items() if lead not in lead_ids}
+
 
 class FakeDeliveries:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.bodies: dict[tuple[str, str], bytes] = {}
 
     async def record(
         self, *, source: str, delivery_id: str, content_type: str, body: bytes, response: dict[str, Any]
     ) -> bool:
+        self.bodies.setdefault((source, delivery_id), body)
         return self.rows.setdefault((source, delivery_id), response) is response
+
+    async def redact(self, lead_ids: list[str], at: datetime) -> int:
+        named = [
+            key
+            for key, answer in self.rows.items()
+            if any(item.get("lead_id") in lead_ids for item in answer["items"])
+        ]
+        self.bodies |= dict.fromkeys(named, b"")
+        return len(named)
 
     async def answer(self, source: str, delivery_id: str) -> dict[str, Any] | None:
         return self.rows.get((source, delivery_id))
@@ -102,6 +126,13 @@ class FakeQuarantine:
     async def add(self, item: Quarantined) -> None:
         self.rows[item.quarantine_id] = item
 
+    async def forget(self, lead_ids: list[str], email: str) -> None:
+        self.rows = {
+            key: q
+            for key, q in self.rows.items()
+            if q.lead_id not in lead_ids and email not in str(q.payload)
+        }
+
     async def get(self, quarantine_id: str, *, lock: bool = False) -> Quarantined | None:
         return self.rows.get(quarantine_id)
 
@@ -127,6 +158,17 @@ class FakeQuarantine:
         self.rows[quarantine_id] = self.rows[quarantine_id].model_copy(update=changes)
 
 
+class FakeErasures:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    async def add(self, *, erasure_id: str, email_hash: str, requested_by: str, leads: int) -> None:
+        self.rows.append({"erasure_id": erasure_id, "email_hash": email_hash, "requested_by": requested_by})
+
+    async def known(self, email_hash: str) -> bool:
+        return any(row["email_hash"] == email_hash for row in self.rows)
+
+
 class FakeIngestUnitOfWork(FakeUnitOfWork, IngestUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
@@ -136,3 +178,4 @@ class FakeIngestUnitOfWork(FakeUnitOfWork, IngestUnitOfWork):
         self.deliveries = FakeDeliveries()
         self.receipts = FakeReceipts()
         self.quarantine = FakeQuarantine()
+        self.erasures = FakeErasures()

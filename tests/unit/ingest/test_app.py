@@ -188,3 +188,12 @@ async def test_the_lead_follows_the_matchers_decision_and_an_unknown_lead_change
     rejected = LeadRejected(lead_id="nobody", reason="spam", rejected_by="ann")
     await on_lead_rejected(rejected, envelope(rejected), uow, SETTINGS)
     assert list(uow.leads.rows) == [lead_id]
+
+
+async def test_an_unsubscribe_is_not_undone_by_a_replay_only_by_fresh_consent() -> None:
+    uow = FakeIngestUnitOfWork()
+    lead_id, _ = await leads.record_lead(uow, fields(unsubscribed=True))
+    assert await leads.record_lead(uow, fields(unsubscribed=False)) == (lead_id, "unchanged")
+    assert (await uow.leads.get(lead_id)).unsubscribed is True  # type: ignore[union-attr]
+    await leads.record_lead(uow, fields(unsubscribed=False, marketing_consent=True))
+    assert (await uow.leads.get(lead_id)).unsubscribed is False  # type: ignore[union-attr]

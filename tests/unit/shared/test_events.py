@@ -21,6 +21,7 @@ ARCHITECTURE_TOPICS = {
     "opp.sla_breached",
     "opp.updated",
     "person.identified",
+    "person.erased",
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.ingest.domain.webhooks.items import (
     ContactFetch,
+    ErasureRequest,
     Item,
     LeadItem,
     MalformedBody,
@@ -39,7 +40,7 @@ PROPERTIES = {
 }
 # What a contact fetch asks the CRM API for.
 FETCHED_PROPERTIES = tuple(PROPERTIES)
-IGNORED_SUBSCRIPTIONS = {"contact.deletion", "contact.privacyDeletion", "contact.merge", "contact.restore"}
+IGNORED_SUBSCRIPTIONS = {"contact.deletion", "contact.merge", "contact.restore"}
 
 
 def split(body: bytes) -> list[RawItem]:
@@ -118,6 +119,8 @@ def _event(event: dict[str, Any]) -> Item:
             name=target,
             value=consent(value) if target == "marketing_consent" else value,
         )
+    if kind == "contact.privacyDeletion":  # the contact asked to be forgotten (GDPR)
+        return ErasureRequest(source_id=str(object_id))
     if kind in IGNORED_SUBSCRIPTIONS:
         return Rejected(f"{kind} is not handled by Cascade yet", "subscriptionType")
     return Rejected(f"unknown subscriptionType {kind!r}", "subscriptionType")

@@ -62,12 +62,20 @@ class ContactFetch:
 
 
 @dataclass(frozen=True)
+class ErasureRequest:
+    """The source asks to erase a person (HubSpot's privacy deletion, a Mautic contact deleted)."""
+
+    source_id: str | None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
 class Rejected:
     reason: str
     field: str | None = None
 
 
-Item = LeadItem | EngagementItem | PropertyChange | ContactFetch | Rejected
+Item = LeadItem | EngagementItem | PropertyChange | ContactFetch | ErasureRequest | Rejected
 
 
 @dataclass(frozen=True)

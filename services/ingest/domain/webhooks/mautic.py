@@ -12,6 +12,7 @@ from typing import Any
 
 from services.ingest.domain.webhooks.items import (
     EngagementItem,
+    ErasureRequest,
     Item,
     LeadItem,
     MalformedBody,
@@ -38,6 +39,7 @@ HANDLED = CONTACT_EVENTS | {
     "mautic.email_on_open",
     "mautic.page_on_hit",
     "mautic.lead_channel_subscription_changed",
+    "mautic.lead_post_delete",
 }
 
 
@@ -72,7 +74,7 @@ def _content_id(record: dict[str, Any]) -> str | None:
             return f"{event_type}:{record[key][id_field]}"
     if record.get("idHash"):
         return f"{event_type}:{record['idHash']}:{record.get('timestamp')}"
-    if event_type == "mautic.lead_channel_subscription_changed":
+    if event_type in ("mautic.lead_channel_subscription_changed", "mautic.lead_post_delete"):
         return f"{event_type}:{_contact(record).get('id')}:{record.get('timestamp')}"
     return None
 
@@ -107,6 +109,21 @@ def _person_fields(person: dict[str, Any]) -> dict[str, Any]:
     return mapped(flat, CORE_FIELDS)
 
 
+def _form(record: dict[str, Any], fields: dict[str, Any], source_id: str | None) -> Item:
+    submission = _obj(record.get("submission"))
+    form = _obj(submission.get("form"))
+    results = _obj(submission.get("results"))
+    return EngagementItem(
+        kind="form_submit",
+        email=fields.get("email") or results.get("email"),
+        source_id=source_id,
+        occurred_at=submission.get("dateSubmitted") or record.get("timestamp"),
+        url=submission.get("referer"),
+        properties={"form": form.get("name"), "results": results},
+        person=fields,
+    )
+
+
 def convert(record: dict[str, Any]) -> Item:
     event_type = record.get("type")
     if event_type not in HANDLED:
@@ -116,20 +133,11 @@ def convert(record: dict[str, Any]) -> Item:
     source_id = str(person["id"]) if person.get("id") is not None else None
     if event_type in CONTACT_EVENTS:
         return LeadItem(fields=fields, source_id=source_id)
+    if event_type == "mautic.lead_post_delete":
+        return ErasureRequest(source_id=source_id, email=fields.get("email"))
     when = record.get("timestamp")
     if event_type == "mautic.form_on_submit":
-        submission = _obj(record.get("submission"))
-        form = _obj(submission.get("form"))
-        results = _obj(submission.get("results"))
-        return EngagementItem(
-            kind="form_submit",
-            email=fields.get("email") or results.get("email"),
-            source_id=source_id,
-            occurred_at=submission.get("dateSubmitted") or when,
-            url=submission.get("referer"),
-            properties={"form": form.get("name"), "results": results},
-            person=fields,
-        )
+        return _form(record, fields, source_id)
     if event_type == "mautic.email_on_open":
         email = _obj(record.get("email"))
         return EngagementItem(
