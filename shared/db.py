@@ -7,7 +7,17 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from sqlalchemy import ColumnElement, Table, TextClause, bindparam, func, text
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    TextClause,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -136,3 +146,12 @@ def insert_or_skip(
 def email_hash_of(column: Any) -> ColumnElement[str]:
     """SHA-256 of an email column, hex: finds an erased person by the hash `person.erased` carries."""
     return func.encode(func.sha256(func.convert_to(column, "UTF8")), "hex")
+
+
+async def delete_batch(session: AsyncSession, table: Any, where: ColumnElement[bool], batch: int) -> int:
+    """Delete up to `batch` rows matching `where`: a short statement (call again for more), the
+    rows found by their physical address, never a lock on the whole table."""
+    ctid: ColumnElement[Any] = literal_column("ctid")
+    chosen = select(ctid).select_from(table).where(where).limit(batch)
+    result = await session.execute(delete(table).where(ctid.in_(chosen)))
+    return int(getattr(result, "rowcount", 0) or 0)

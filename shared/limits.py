@@ -1,8 +1,9 @@
 """Limits at the door of every service: a body over its limit gets 413 before it is read whole, a
-NUL in a path or query gets 422 (PostgreSQL's text cannot hold one)."""
+NUL in a path, a query or a JSON body's string gets 422 (PostgreSQL's text cannot hold one)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -40,6 +41,8 @@ class Limits:
         body = await _read(receive, self.limit) if refused is None else None
         if refused is None and body is None:
             refused = problem(413, "Content Too Large", f"The body is over {self.limit} bytes.")
+        elif refused is None and body is not None and _holds_nul(body):
+            refused = _nul("body")
         if refused is not None:
             await refused(scope, receive, send)
             return
@@ -79,14 +82,24 @@ def _refused(scope: Scope, limit: int) -> Any:
     query = scope.get("query_string", b"").decode("latin-1")
     for where, text in (("path", scope["path"]), ("query", unquote(query))):
         if "\x00" in text:
-            reason = "NUL characters are not allowed"
-            return problem(
-                422, "Invalid request", f"{where}: {reason}", errors=[{"field": where, "reason": reason}]
-            )
+            return _nul(where)
     declared = dict(scope.get("headers", [])).get(b"content-length", b"")
     if declared.isdigit() and int(declared) > limit:
         return problem(413, "Content Too Large", f"The body is over {limit} bytes.")
     return None
+
+
+# A JSON string's \u0000 escape, not an escaped backslash followed by "u0000".
+ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _holds_nul(body: bytes) -> bool:
+    return b"\\u0000" in body and ESCAPED_NUL.search(body) is not None
+
+
+def _nul(where: str) -> Any:
+    reason = "NUL characters are not allowed"
+    return problem(422, "Invalid request", f"{where}: {reason}", errors=[{"field": where, "reason": reason}])
 
 
 def _counting(receive: Receive, limit: int) -> Receive:

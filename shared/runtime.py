@@ -29,6 +29,7 @@ from shared.kafka.consumer import ConsumerRunner
 from shared.keys import ApiKey
 from shared.messaging import Handlers
 from shared.outbox import OutboxRelay
+from shared.retention import retention_job
 from shared.settings import Settings
 from shared.sql_uow import SqlUnitOfWork
 
@@ -55,6 +56,11 @@ class ServiceDefinition:
     public_router: APIRouter | None = None
     # Route prefixes (after /v1) that take bodies up to HTTP_MAX_LARGE_BODY_BYTES (a bulk import).
     large_bodies: tuple[str, ...] = ()
+
+    def scheduled(self) -> tuple[Job, ...]:
+        """The jobs to run: the service's, and the platform's retention unless it brings its own."""
+        own = any(job.name == "retention" for job in self.jobs)
+        return self.jobs if own else (*self.jobs, retention_job())
 
 
 @asynccontextmanager
@@ -102,7 +108,7 @@ class Runtime:
         self.sessions = session_factory(self.engine)
         self.clients = dict(self.definition.clients(self.settings))
         self.keys = self.settings.keys()
-        for job in self.definition.jobs:
+        for job in self.definition.scheduled():
             if job.every(self.settings) > 0:
                 self._tasks.append(asyncio.create_task(self._job(job), name=f"{self.name}-{job.name}"))
         if with_kafka:

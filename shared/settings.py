@@ -74,6 +74,17 @@ class Settings(BaseSettings):
     outbox_retention_hours: float = Field(
         72.0, description="Published outbox rows are kept this long for broker-loss replay."
     )
+    retention_interval_seconds: float = Field(
+        3600.0, ge=0, description="How often the retention job prunes what is past its window (0: never)."
+    )
+    inbox_retention_days: float = Field(
+        30.0,
+        gt=0,
+        description="Processed-event ids kept for deduplication; longer than the outbox's replay window.",
+    )
+    dead_letter_retention_days: float = Field(
+        90.0, gt=0, description="Dead letters not re-driven or discarded are deleted after this long."
+    )
     outbox_check_seconds: float = Field(
         5.0, description="How often the relay checks the broker still holds what it published."
     )

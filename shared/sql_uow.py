@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import delete, insert, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
-from shared.db import raw_connection
+from shared.db import delete_batch, raw_connection
 from shared.errors import Contended, Unavailable
-from shared.tables import DeadLetterRow, OutboxRow
+from shared.tables import DeadLetterRow, InboxRow, OutboxRow
 from shared.uow import DeadLetter, OutboxRecord, UnitOfWork
 
 # Plain SQL on purpose: SQLAlchemy never caches the PostgreSQL `insert ... on conflict`
@@ -34,6 +36,11 @@ OUTBOX_COLUMNS = ("event_id", "topic", "key", "headers", "payload", "value")
 COPY_FROM = 2000
 # The database or the network is away: whoever called can retry later.
 AWAY = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+# The platform tables the retention job prunes.
+PRUNED: dict[str, tuple[Any, str]] = {
+    "inbox": (InboxRow, "processed_at"),
+    "dead_letters": (DeadLetterRow, "created_at"),
+}
 # Deadlock and serialization failure: PostgreSQL rolled the transaction back; a retry succeeds.
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
@@ -103,6 +110,10 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def dead_letter(self, letter: DeadLetter) -> None:
         self._session.add(DeadLetterRow(**asdict(letter)))
+
+    async def prune(self, table: str, before: datetime, batch: int) -> int:
+        row, dated = PRUNED[table]
+        return await delete_batch(self._session, row, col(getattr(row, dated)) < before, batch)
 
     async def forget(self, keys: list[str]) -> None:
         if not keys:

@@ -127,6 +127,11 @@ class UnitOfWork:
     async def dead_letter(self, letter: DeadLetter) -> None:
         raise NotImplementedError
 
+    async def prune(self, table: str, before: datetime, batch: int) -> int:
+        """Delete up to `batch` rows of a platform table (`inbox`, `dead_letters`) older than
+        `before`; how many."""
+        raise NotImplementedError
+
     async def forget(self, keys: list[str]) -> None:
         """Drop the published events and the dead letters under these keys (a person erased):
         what is still to publish goes out, and the services downstream erase it in turn."""

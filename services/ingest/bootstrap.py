@@ -7,6 +7,7 @@ from pathlib import Path
 from services.ingest.adapters.hubspot import HubSpotPeople
 from services.ingest.adapters.uow import SqlIngestUnitOfWork
 from services.ingest.app.handlers import HANDLERS
+from services.ingest.app.retention import RETENTION
 from services.ingest.entrypoints.api import router
 from services.ingest.entrypoints.webhooks import router as webhook_router
 from services.ingest.settings import IngestSettings
@@ -22,6 +23,7 @@ DEFINITION = ServiceDefinition(
     public_router=webhook_router,
     produces=(LeadCreated, LeadUpdated, EngagementRecorded, PersonErased),
     handlers=HANDLERS,
+    jobs=(RETENTION,),
     settings=IngestSettings,
     uow=SqlIngestUnitOfWork,
     clients=lambda settings: {"people": HubSpotPeople(settings)},

@@ -45,6 +45,17 @@ class IngestSettings(Settings):
         description="Scheme and host the senders call (https://cascade.example.com), for HubSpot's"
         " signature over the URI when a proxy rewrites the host.",
     )
+    webhook_body_retention_days: float = Field(
+        30.0, gt=0, description="Raw webhook bodies are emptied after this long (their answers stay)."
+    )
+    webhook_answer_retention_days: float = Field(
+        90.0,
+        gt=0,
+        description="Delivery answers and item receipts (redelivery detection) are deleted after this long.",
+    )
+    quarantine_retention_days: float = Field(
+        90.0, gt=0, description="Resolved quarantine items are deleted this long after resolution."
+    )
     marketo_secret_header: str = Field("X-Cascade-Secret", description="Header carrying Marketo's secret.")
     marketo_field_map: Annotated[dict[str, str], NoDecode] | None = Field(
         None, description="JSON: template key -> Cascade field, for a template other than the default."

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from shared.events import AccountCreated, Event, LeadConverted, LeadScored
-from tests.conftest import as_, make_settings
+from tests.conftest import API_KEY, as_, make_settings
 from tests.support.db import fetch
 from tests.support.events import publish as publish_versioned
 from tests.support.infra import Broker
@@ -354,3 +354,30 @@ async def test_create_update_and_list_with_filters(world: World) -> None:
     closed = (await api.get("/v1/opportunities", params={"account_id": account, "open": "false"})).json()
     assert closed == []
     assert (await api.get("/v1/opportunities", params={"type": "merger"})).status_code == 422
+
+
+async def test_the_console_acts_for_its_signed_in_person_and_a_reader_cannot_change(
+    database_url: str, broker: Broker
+) -> None:
+    console, reader = f"console-{uuid.uuid4().hex}", f"reader-{uuid.uuid4().hex}"
+    keys = [API_KEY, f"console:console={console}", f"reports:read={reader}"]
+    async with running(database_url, broker, api_keys=keys) as world:
+        account = await world.account()
+        contact = await world.converted(account)
+        await world.contacts(account, 1)
+        [opp] = await world.opps(account)
+        roles = f"/v1/opportunities/{opp['opp_id']}/contact-roles"
+        role = {"contact_id": contact, "role": "champion"}
+        refused = await world.api.post(roles, json=role, headers={"Authorization": f"Bearer {reader}"})
+        assert refused.status_code == 403 and "write" in refused.json()["detail"]
+        as_rita = {"Authorization": f"Bearer {console}", "X-Cascade-On-Behalf-Of": "Rita Moreno"}
+        confirmed = (await world.api.post(roles, json=role, headers=as_rita)).json()
+        [member] = confirmed["contact_roles"]
+        assert member["confirmed_by"] == "Rita Moreno (via console)"
+        claimed = {"X-Cascade-On-Behalf-Of": "Someone Else"}  # only the console's key may say so
+        await world.api.post(roles, json={**role, "role": "influencer"}, headers=claimed)
+        history = (await world.api.get(f"{roles}/history")).json()
+        assert [(c["role"], c["actor"]) for c in history if c["role"]] == [
+            ("champion", "Rita Moreno (via console)"),
+            ("influencer", "api"),
+        ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 import httpx
 
@@ -40,7 +41,7 @@ class HubSpotPeople:
 async def _contact(client: httpx.AsyncClient, contact_id: str) -> Item:
     params = {"properties": ",".join(hubspot.FETCHED_PROPERTIES)}
     try:
-        response = await client.get(f"/crm/v3/objects/contacts/{contact_id}", params=params)
+        response = await client.get(f"/crm/v3/objects/contacts/{quote(contact_id, safe='')}", params=params)
     except httpx.HTTPError as exc:
         raise _unavailable(f"HubSpot API: {exc!r}") from exc
     if response.status_code == 404:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, false, or_, select, update
+from sqlalchemy import Text, cast, delete, false, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -21,7 +21,7 @@ from services.ingest.adapters.tables import (
 )
 from services.ingest.app.models import Quarantined
 from services.ingest.domain.leads import StoredLead
-from shared.db import insert_or_skip
+from shared.db import delete_batch, insert_or_skip
 
 LEADS = Lead.__table__  # type: ignore[attr-defined]  # SQLModel tables are Table-backed
 DELIVERIES = WebhookDelivery.__table__  # type: ignore[attr-defined]
@@ -147,6 +147,24 @@ class SqlDeliveries:
         )
         return response
 
+    async def empty_bodies(self, before: datetime, batch: int, at: datetime) -> int:
+        delivery = WebhookDelivery
+        chosen = (
+            select(col(delivery.delivery_id), col(delivery.source))
+            .where(col(delivery.received_at) < before, col(delivery.redacted_at).is_(None))
+            .limit(batch)
+        )
+        result = await self._session.execute(
+            update(delivery)
+            .where(tuple_(col(delivery.delivery_id), col(delivery.source)).in_(chosen))
+            .values(body=b"", redacted_at=at)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def prune(self, before: datetime, batch: int) -> int:
+        dated = col(WebhookDelivery.received_at) < before
+        return await delete_batch(self._session, WebhookDelivery, dated, batch)
+
     async def redact(self, lead_ids: list[str], at: datetime) -> int:
         """A delivery's answer names every lead it brought: its body goes with any of them."""
         named = [{"items": [{"lead_id": lead_id}]} for lead_id in lead_ids]
@@ -175,6 +193,10 @@ class SqlReceipts:
         earlier = await self._session.get(WebhookReceipt, (source, item_key), populate_existing=True)
         return earlier.lead_id if earlier else None
 
+    async def prune(self, before: datetime, batch: int) -> int:
+        dated = col(WebhookReceipt.created_at) < before
+        return await delete_batch(self._session, WebhookReceipt, dated, batch)
+
     async def settle(
         self, source: str, item_key: str, *, outcome: str, lead_id: str | None, reason: str | None
     ) -> None:
@@ -192,6 +214,11 @@ class SqlQuarantine:
     async def add(self, item: Quarantined) -> None:
         self._session.add(QuarantinedItem(**item.model_dump()))
         await self._session.flush()
+
+    async def prune(self, before: datetime, batch: int) -> int:
+        item = QuarantinedItem
+        resolved = (col(item.status) != "open") & (col(item.resolved_at) < before)
+        return await delete_batch(self._session, item, resolved, batch)
 
     async def forget(self, lead_ids: list[str], email: str) -> None:
         quoted = email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -67,6 +67,14 @@ class Deliveries(Protocol):
         """Empty the raw bodies of the deliveries that brought these leads; how many."""
         ...
 
+    async def empty_bodies(self, before: datetime, batch: int, at: datetime) -> int:
+        """Empty up to `batch` raw bodies received before `before` (the answers stay)."""
+        ...
+
+    async def prune(self, before: datetime, batch: int) -> int:
+        """Delete up to `batch` deliveries received before `before`."""
+        ...
+
 
 class Receipts(Protocol):
     """Items by the source's own id for them: a repeat in another delivery is a duplicate."""
@@ -74,6 +82,8 @@ class Receipts(Protocol):
     async def claim(self, source: str, item_key: str, delivery_id: str) -> bool: ...
 
     async def lead_of(self, source: str, item_key: str) -> str | None: ...
+
+    async def prune(self, before: datetime, batch: int) -> int: ...
 
     async def settle(
         self, source: str, item_key: str, *, outcome: str, lead_id: str | None, reason: str | None
@@ -88,6 +98,10 @@ class QuarantineStore(Protocol):
         ...
 
     async def get(self, quarantine_id: str, *, lock: bool = False) -> Quarantined | None: ...
+
+    async def prune(self, before: datetime, batch: int) -> int:
+        """Delete up to `batch` items resolved (resubmitted, discarded) before `before`."""
+        ...
 
     async def list(self, *, status: str, source: str | None, limit: int) -> list[Quarantined]: ...
 

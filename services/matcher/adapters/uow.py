@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matcher.adapters import repositories as r
+from services.matcher.adapters.review import SqlReviewQueue
 from services.matcher.app.uow import MatcherUnitOfWork
 from shared.sql_uow import SqlUnitOfWork
 
@@ -14,5 +15,5 @@ class SqlMatcherUnitOfWork(SqlUnitOfWork, MatcherUnitOfWork):
         self.accounts = r.SqlAccounts(session)
         self.contacts = r.SqlContacts(session)
         self.matches = r.SqlMatches(session)
-        self.review = r.SqlReviewQueue(session)
+        self.review = SqlReviewQueue(session)
         self.routing = r.SqlRoutingCounts(session)

@@ -17,6 +17,7 @@ REQUIRED = ("name", "domains", "is_customer")  # a null sent for one of these ch
 async def create_account(uow: MatcherUnitOfWork, fields: dict[str, Any]) -> StoredAccount:
     """A new account from `fields` (its domains cleaned); Conflict naming a domain another owns."""
     await _check_parent(uow, fields.get("parent_id"))
+    await _check_external_id(uow, fields.get("external_id"))
     domains = clean_domains(fields.get("domains") or [], fields.get("website"))
     account, taken = await add_account(uow, {**fields, "domains": domains})
     if taken:
@@ -49,6 +50,7 @@ async def update_account(uow: MatcherUnitOfWork, account_id: str, changes: dict[
         raise NotFound(f"No account {account_id}.")
     changes = {k: v for k, v in changes.items() if v is not None or k not in REQUIRED}
     await _check_parent(uow, changes.get("parent_id"), account_id)
+    await _check_external_id(uow, changes.get("external_id"), account_id)
     if "domains" in changes:
         domains = clean_domains(changes["domains"], changes.get("website", account.website))
         taken = await uow.accounts.claim_domains(account_id, domains)
@@ -86,6 +88,15 @@ async def _check_parent(uow: MatcherUnitOfWork, parent_id: str | None, account_i
             "an account cannot be its own parent" if parent_id == account_id else f"no account {parent_id}"
         )
         raise Invalid(reason, errors=[{"field": "parent_id", "reason": reason}])
+
+
+async def _check_external_id(
+    uow: MatcherUnitOfWork, external_id: str | None, account_id: str | None = None
+) -> None:
+    holder = await uow.accounts.by_external_id(external_id) if external_id else None
+    if holder is not None and holder != account_id:
+        reason = f"account {holder} has this external id"
+        raise Conflict(reason, errors=[{"field": "external_id", "reason": reason}])
 
 
 def _taken(taken: list[str]) -> Conflict:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 MAX_REPORTED_ERRORS = 1000
+ERASED = "the person asked to be erased"  # why an erased lead's match and review items closed
 MatchStatus = Literal["pending", "matched", "account_created", "in_review", "rejected", "erased"]
 
 

@@ -31,6 +31,10 @@ class Accounts(Protocol):
 
     async def owner_of_domain(self, domain: str) -> str | None: ...
 
+    async def by_external_id(self, external_id: str) -> str | None:
+        """The id of the account with this external id (the CRM's), if any."""
+        ...
+
     async def candidates(self, lead: LeadFacts) -> list[AccountProfile]:
         """The accounts a lead may belong to, from indexes only."""
         ...

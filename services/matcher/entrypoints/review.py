@@ -34,12 +34,16 @@ async def list_review_queue(
     uow: UowDep,
     settings: SettingsDep,
     status: Literal["open", "resolved", "rejected", "all"] = "open",
-    reason: Annotated[str | None, Query(description="items whose reason contains this text")] = None,
+    reason: Annotated[
+        str | None, Query(max_length=200, description="items whose reason contains this text")
+    ] = None,
     country: Annotated[str | None, Query(max_length=64)] = None,
-    account_id: Annotated[str | None, Query(description="items listing this account as a candidate")] = None,
+    account_id: Annotated[
+        str | None, Query(max_length=200, description="items listing this account as a candidate")
+    ] = None,
     overdue: Annotated[bool | None, Query(description="only items past (true) or within (false) SLA")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ReviewItemOut]:
     """Oldest first, with every candidate's score and reasons; `overdue` flags items past their SLA."""
     sla_hours = settings.matcher_review_sla_hours

@@ -34,7 +34,7 @@ async def list_opportunities(
     owner: Annotated[str | None, Query(max_length=255)] = None,
     is_open: Annotated[bool | None, Query(alias="open")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[OpportunityOut]:
     where = OppFilter(account_id, type, stage, owner, is_open, limit, offset)
     return await described(uow, settings, await uow.opps.find(where))

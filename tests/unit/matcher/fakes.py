@@ -48,6 +48,9 @@ class FakeAccounts:
     async def owner_of_domain(self, domain: str) -> str | None:
         return self.domains.get(domain)
 
+    async def by_external_id(self, external_id: str) -> str | None:
+        return next((a.account_id for a in self.rows.values() if a.external_id == external_id), None)
+
     async def candidates(self, lead: LeadFacts) -> list[AccountProfile]:
         key = company_name(lead.company).key
         found = [

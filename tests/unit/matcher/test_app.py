@@ -199,3 +199,15 @@ async def test_an_account_change_replaces_its_domains_and_emits_the_next_version
     assert changed.domains == ["acme.io"] and changed.name == "Acme" and changed.version == 2
     assert uow.accounts.domains == {"acme.io": account.account_id}
     assert uow.queued[-1].headers["ce_aggregateversion"] == "2"
+
+
+async def test_an_external_id_names_one_account() -> None:
+    uow = FakeMatcherUnitOfWork()
+    first = await accounts.create_account(uow, {"name": "Acme", "external_id": "crm-1"})
+    with pytest.raises(Conflict) as taken:
+        await accounts.create_account(uow, {"name": "Acme 2", "external_id": "crm-1"})
+    assert taken.value.errors[0]["field"] == "external_id"
+    other = await accounts.create_account(uow, {"name": "Beta"})
+    with pytest.raises(Conflict):
+        await accounts.update_account(uow, other.account_id, {"external_id": "crm-1"})
+    await accounts.update_account(uow, first.account_id, {"external_id": "crm-1", "name": "Acme Inc"})

@@ -99,11 +99,20 @@ def contact(record: dict[str, Any]) -> Item:
     return LeadItem(fields=fields, source_id=str(object_id) if object_id is not None else None)
 
 
+def _is_id(value: Any) -> bool:
+    """HubSpot's record ids are positive integers, sent as numbers (or digit strings)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 < value < 2**63
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19
+
+
 def _event(event: dict[str, Any]) -> Item:
     kind = event.get("subscriptionType")
     object_id = event.get("objectId")
-    if not isinstance(object_id, int | str) or isinstance(object_id, bool):
-        return Rejected("objectId is missing or not an id", "objectId")
+    if not _is_id(object_id):
+        return Rejected("objectId is missing or not a HubSpot id", "objectId")
     if kind == "contact.creation":
         return ContactFetch(source_id=str(object_id))
     if kind == "contact.propertyChange":
