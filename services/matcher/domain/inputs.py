@@ -28,7 +28,7 @@ class AccountInput(BaseModel):
 
 class AccountIn(AccountInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    external_id: Short | None = None
+    external_id: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     parent_id: Short | None = None
 
 
