@@ -33,16 +33,17 @@ def as_(name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key_of(name)}"}
 
 
-# Every span of the session, for assertions on traces.
+# Every span of the session, for assertions on traces. Installed as this module is imported,
+# before any test module builds an app (whose telemetry set-up keeps a provider already there).
 SPANS = InMemorySpanExporter()
+_provider = TracerProvider()
+_provider.add_span_processor(SimpleSpanProcessor(SPANS))
+trace.set_tracer_provider(_provider)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def telemetry() -> None:
     """The services' own providers, except that spans go to memory instead of OTLP."""
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(SPANS))
-    trace.set_tracer_provider(provider)
     setup_telemetry("tests", Settings())
 
 
