@@ -1,17 +1,18 @@
-"""Webhook throughput of the ingest service next to a bare FastAPI endpoint, in one run.
+"""Ingest under a real load generator, next to a bare FastAPI endpoint, in one run.
 
 Starts, on this machine: a Tansu broker, the ingest service (one uvicorn process, migrations
 applied, outbox relay publishing) and a bare FastAPI app (one uvicorn process whose endpoint
-parses the JSON body and answers 200). Then, from C concurrent clients for D seconds each:
+parses the same JSON body with pydantic and answers 200). Then `wrk` (Debian's package) loads,
+for D seconds each with T threads and C connections:
 
-- bare: the same single-lead JSON body posted to the bare endpoint;
-- single: signed single-lead webhooks (Standard Webhooks, the `generic` source), each a new person;
-- batch: signed 100-item webhooks.
+- bare: `POST /bare` with the lead bodies;
+- leads: `POST /v1/leads`, each request a new person;
+- webhooks: signed single-lead `generic` webhooks (Standard Webhooks), pre-signed, each once.
 
-Every 2xx from ingest means the raw body, the lead and its outbox event were committed to
-PostgreSQL. Prints one line. PostgreSQL: DATABASE_URL, else 127.0.0.1:5432, else embedded.
+Every 2xx from ingest means the lead and its outbox event were committed to PostgreSQL; the run
+counts the leads stored against the 2xx answers. Prints one line.
 
-    python bench/ingest.py [--seconds 15] [--clients 16]
+    python bench/ingest.py [--seconds 15] [--threads 2] [--connections 32]
 """
 
 from __future__ import annotations
@@ -20,32 +21,46 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from deploy.embedded import EmbeddedPostgres, free_port, start_tansu, wait_for_port  # noqa: E402
-from shared.db import drop_database  # noqa: E402
+from shared.db import drop_database, libpq_url  # noqa: E402
 from tests.support import signing  # noqa: E402
 
+API_KEY = "bench-api-key-0123456789"
+WRK = ROOT / "bench" / "wrk"
 SECRET = "whsec_" + "YmVuY2gtaW5nZXN0LXNlY3JldC1rZXktMzItYnl0ZXM="
+# The same body parsed by a pydantic model of the same fields, answered 200.
 BARE_APP = """
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from pydantic import BaseModel
 app = FastAPI()
 
+class Lead(BaseModel):
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    company: str | None = None
+    website: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    employees: str | None = None
+
 @app.post("/bare")
-async def bare(request: Request) -> dict[str, bool]:
-    await request.json()
+async def bare(lead: Lead) -> dict[str, bool]:
     return {"ok": True}
 """
 
@@ -81,30 +96,6 @@ async def database_url() -> tuple[str, EmbeddedPostgres | None]:
         return server.url("cascade_bench_ingest"), server
 
 
-async def load(
-    client: httpx.AsyncClient, clients: int, seconds: float, request: Callable[[int], httpx.Request]
-) -> tuple[float, int]:
-    """Requests/s over `seconds` from `clients` concurrent senders; failures are counted, not timed."""
-    done, failed, counter = 0, 0, 0
-    deadline = time.monotonic() + seconds
-
-    async def sender() -> None:
-        nonlocal done, failed, counter
-        while time.monotonic() < deadline:
-            counter += 1
-            response = await client.send(request(counter))
-            if response.status_code == 200:
-                done += 1
-            else:
-                failed += 1
-                if failed <= 3:
-                    print("  failed:", response.status_code, response.text[:200], file=sys.stderr)
-
-    started = time.monotonic()
-    await asyncio.gather(*(sender() for _ in range(clients)))
-    return done / (time.monotonic() - started), failed
-
-
 def start(url: str, clients: int, work: Path) -> tuple[list[subprocess.Popen[bytes]], str, str]:
     """The broker, the ingest service and the bare app, each its own process; their base URLs."""
     broker_port, ingest_port, bare_port = free_port(), free_port(), free_port()
@@ -113,7 +104,7 @@ def start(url: str, clients: int, work: Path) -> tuple[list[subprocess.Popen[byt
         "DATABASE_URL": url,
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{broker_port}",
         "KAFKA_FETCH_MAX_WAIT_MS": "50",
-        "API_KEYS": "bench-api-key-0123456789",
+        "API_KEYS": f"bench:write={API_KEY}",
         "WEBHOOK_SECRETS": json.dumps({"generic": SECRET}),
         "WEBHOOK_MAX_IN_FLIGHT": str(clients * 2),
         "LOG_LEVEL": "WARNING",
@@ -130,43 +121,76 @@ def start(url: str, clients: int, work: Path) -> tuple[list[subprocess.Popen[byt
     return processes, f"http://127.0.0.1:{ingest_port}", f"http://127.0.0.1:{bare_port}"
 
 
-async def measure(ingest: str, bare: str, seconds: float, clients: int) -> str:
-    body = json.dumps(lead(0)).encode()
+@dataclass(frozen=True)
+class WrkRun:
+    rate: float
+    p99_ms: float
+    requests: int
+    errors: int
 
-    def bare_request(_: int) -> httpx.Request:
-        return httpx.Request(
-            "POST", f"{bare}/bare", content=body, headers={"Content-Type": "application/json"}
-        )
 
-    def webhook(items: int) -> Callable[[int], httpx.Request]:
-        def request(n: int) -> httpx.Request:
-            records = [lead(n * items + i) for i in range(items)]
-            payload = json.dumps(records[0] if items == 1 else {"data": records}).encode()
-            headers = signing.standard(SECRET, f"msg_{uuid.uuid4().hex}", payload)
-            return httpx.Request("POST", f"{ingest}/v1/webhooks/generic", content=payload, headers=headers)
+def wrk(url: str, script: str, args: list[str], seconds: float, threads: int, connections: int) -> WrkRun:
+    """One wrk run; its requests/s, p99 latency, requests sent and non-2xx or socket errors."""
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--latency", "--timeout", "10s"]
+    out = subprocess.run(
+        [*argv, "-s", str(WRK / script), url, "--", *args], capture_output=True, text=True, check=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)] if p99 else 0.0
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
+    return WrkRun(rate, float(p99.group(1)) * unit if p99 else 0.0, requests, errors)
 
-        return request
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        await load(client, clients, 2, webhook(1))  # warm-up: connections, caches
-        bare_rate, _ = await load(client, clients, seconds, bare_request)
-        single, single_failed = await load(client, clients, seconds, webhook(1))
-        batch, batch_failed = await load(client, max(2, clients // 4), seconds, webhook(100))
+def presigned(path: Path, count: int) -> None:
+    """`count` signed single-lead deliveries, a line each, for signed.lua."""
+    with path.open("w") as out:
+        for n in range(count):
+            body = json.dumps(lead(n))
+            msg_id = f"msg_{uuid.uuid4().hex}"
+            headers = signing.standard(SECRET, msg_id, body.encode())
+            out.write(f"{msg_id}\t{headers['webhook-timestamp']}\t{headers['webhook-signature']}\t{body}\n")
+
+
+async def stored_leads(url: str) -> int:
+    conn = await asyncpg.connect(libpq_url(url))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM ingest.leads"))
+    finally:
+        await conn.close()
+
+
+def measure(url: str, ingest: str, bare: str, load: dict[str, Any], work: Path) -> str:
+    run, seconds = uuid.uuid4().hex[:8], load["seconds"]
+    threads, connections = load["threads"], load["connections"]
+    wrk(ingest, "leads.lua", ["/v1/leads", API_KEY, f"warm{run}"], 3, threads, connections)
+    bare_run = wrk(bare, "leads.lua", ["/bare", API_KEY, run], **load)
+    before = asyncio.run(stored_leads(url))
+    leads = wrk(ingest, "leads.lua", ["/v1/leads", API_KEY, run], **load)
+    stored = asyncio.run(stored_leads(url)) - before
+    presigned(work / "signed.tsv", int(max(leads.rate, 500) * seconds * 1.5))
+    hooks = wrk(ingest, "signed.lua", ["/v1/webhooks/generic", str(work / "signed.tsv")], **load)
     return (
-        f"ingest webhooks ({clients} clients, {seconds:.0f}s each): single lead {single:.0f} webhooks/s"
-        f" = {single:.0f} items/s; 100-item batch {batch:.1f} webhooks/s = {batch * 100:.0f} items/s;"
-        f" bare FastAPI endpoint {bare_rate:.0f} req/s; single/bare = {single / bare_rate:.2f}"
-        f" (failed: {single_failed} single, {batch_failed} batch)"
+        f"ingest under wrk -t{threads} -c{connections} {seconds:.0f}s: POST /v1/leads {leads.rate:.0f} req/s"
+        f" (p99 {leads.p99_ms:.0f} ms, {stored} stored of {leads.requests - leads.errors} answered 2xx,"
+        f" {leads.errors} errors); bare FastAPI endpoint {bare_run.rate:.0f} req/s"
+        f" (p99 {bare_run.p99_ms:.0f} ms); leads/bare = {leads.rate / bare_run.rate:.2f};"
+        f" signed single-lead webhooks {hooks.rate:.0f}/s"
+        f" (p99 {hooks.p99_ms:.0f} ms, {hooks.errors} errors)"
     )
 
 
-def main(seconds: float, clients: int) -> None:
+def main(seconds: float, threads: int, connections: int) -> None:
     url, embedded = asyncio.run(database_url())
     created_here = url != os.environ.get("DATABASE_URL") and embedded is None
-    processes, ingest, bare = start(url, clients, Path(tempfile.mkdtemp(prefix="cascade-bench-ingest-")))
+    work = Path(tempfile.mkdtemp(prefix="cascade-bench-ingest-"))
+    processes, ingest, bare = start(url, connections, work)
     try:
-        print(asyncio.run(measure(ingest, bare, seconds, clients)))
+        load = {"seconds": seconds, "threads": threads, "connections": connections}
+        print(measure(url, ingest, bare, load, work))
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -183,6 +207,7 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
-    main(args.seconds, args.clients)
+    main(args.seconds, args.threads, args.connections)
