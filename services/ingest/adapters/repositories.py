@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, false, or_, select, tuple_, update
+from sqlalchemy import Text, TextClause, bindparam, cast, delete, false, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -42,7 +43,7 @@ class SqlLeads:
 
     async def insert(self, lead_id: str, fields: dict[str, Any]) -> bool:
         row = {"lead_id": lead_id, **fields}
-        statement = insert_or_skip(LEADS, tuple(row), ("email",), "lead_id")
+        statement = _insert_unless_erased(tuple(row), consented=bool(fields.get("marketing_consent")))
         return await self._session.scalar(statement, row) is not None
 
     async def update(self, lead_id: str, changes: dict[str, Any], *, version: int, at: datetime) -> None:
@@ -74,6 +75,24 @@ PERSONAL = (
     "first_name", "last_name", "title", "phone", "company", "website", "website_domain", "country",
     "industry", "employees", "seniority", "department", "company_legal_suffix", "campaign", "source_id",
 )  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _insert_unless_erased(columns: tuple[str, ...], *, consented: bool) -> TextClause:
+    """One statement (compiled once per column set) that inserts the lead unless its email
+    exists, or was erased and this lead brings no fresh consent."""
+    names = ", ".join(columns)
+    values = ", ".join(f":{name}" for name in columns)
+    guard = (
+        ""
+        if consented
+        else " WHERE NOT EXISTS (SELECT 1 FROM erasures"
+        " WHERE email_hash = encode(sha256(convert_to(:email, 'UTF8')), 'hex'))"
+    )
+    sql = (
+        f"INSERT INTO leads ({names}) SELECT {values}{guard} ON CONFLICT (email) DO NOTHING RETURNING lead_id"
+    )
+    return text(sql).bindparams(*(bindparam(name, type_=LEADS.c[name].type) for name in columns))
 
 
 class SqlEngagements:

@@ -9,7 +9,6 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from services.ingest.app.uow import IngestUnitOfWork
 from services.ingest.domain import normalise
@@ -21,6 +20,14 @@ from shared.telemetry import instruments
 
 class Erased(Conflict):
     """The person asked to be erased: they are recorded again only with fresh marketing consent."""
+
+    @classmethod
+    def of_email(cls) -> Erased:
+        return cls(
+            "This person asked to be erased; they are recorded again only with fresh marketing consent.",
+            field="email",
+            reason="erased",
+        )
 
 
 @dataclass(frozen=True)
@@ -95,17 +102,3 @@ async def _erase_leads(uow: IngestUnitOfWork, lead_ids: list[str], email: str) -
     await uow.source_ids.forget(lead_ids)
     await uow.deliveries.redact(lead_ids, datetime.now(UTC))
     await uow.quarantine.forget(lead_ids, email)
-
-
-async def refuse_erased(uow: IngestUnitOfWork, fields: dict[str, Any]) -> None:
-    """Erased when recording these fields would bring back a person who asked to be erased."""
-    email = fields.get("email")
-    if not isinstance(email, str) or fields.get("marketing_consent"):
-        return
-    # One who consented again since is a live lead: changes to them are theirs to send.
-    if await uow.erasures.known(email_hash(email)) and await uow.leads.by_email(email) is None:
-        raise Erased(
-            "This person asked to be erased; they are recorded again only with fresh marketing consent.",
-            field="email",
-            reason="erased",
-        )

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from services.ingest.app.erasure import refuse_erased
+from services.ingest.app.erasure import Erased
 from services.ingest.app.uow import IngestUnitOfWork
 from services.ingest.domain import normalise
 from services.ingest.domain.inputs import EngagementIn, LeadIn
@@ -53,7 +53,6 @@ async def record_lead(
             current.email == fields["email"] or await uow.leads.by_email(fields["email"]) is None
         ):
             return await _apply_changes(uow, current, fields, identity=current.email != fields["email"])
-    await refuse_erased(uow, fields)
     lead_id = str(uuid.uuid4())
     if await uow.leads.insert(lead_id, fields):
         created = LeadCreated(lead_id=lead_id, identified_account_id=identified_account_id, **fields)
@@ -64,7 +63,8 @@ async def record_lead(
         instruments.domain_counter("leads.created", "Leads created.").add(1, {"source": source})
         return lead_id, "created"
     current = await uow.leads.by_email(fields["email"], lock=True)
-    assert current is not None, "the insert met this email"
+    if current is None:  # not inserted, and no lead has the email: the person was erased
+        raise Erased.of_email()
     return await _apply_changes(uow, current, fields, identity=False)
 
 

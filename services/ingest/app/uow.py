@@ -16,7 +16,8 @@ class Leads(Protocol):
     async def by_email(self, email: str, *, lock: bool = False) -> StoredLead | None: ...
 
     async def insert(self, lead_id: str, fields: dict[str, Any]) -> bool:
-        """False when a lead with this email exists (nothing written)."""
+        """False when a lead with this email exists, or the person was erased and `fields`
+        bring no fresh marketing consent (nothing written)."""
         ...
 
     async def update(self, lead_id: str, changes: dict[str, Any], *, version: int, at: datetime) -> None: ...

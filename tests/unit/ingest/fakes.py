@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,9 +12,21 @@ from services.ingest.domain.leads import StoredLead
 from tests.support.fakes import FakeUnitOfWork
 
 
-class FakeLeads:
+class FakeErasures:
     def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    async def add(self, *, erasure_id: str, email_hash: str, requested_by: str, leads: int) -> None:
+        self.rows.append({"erasure_id": erasure_id, "email_hash": email_hash, "requested_by": requested_by})
+
+    async def known(self, email_hash: str) -> bool:
+        return any(row["email_hash"] == email_hash for row in self.rows)
+
+
+class FakeLeads:
+    def __init__(self, erasures: FakeErasures) -> None:
         self.rows: dict[str, StoredLead] = {}
+        self.erasures = erasures
 
     async def get(self, lead_id: str, *, lock: bool = False) -> StoredLead | None:
         return self.rows.get(lead_id)
@@ -23,6 +36,9 @@ class FakeLeads:
 
     async def insert(self, lead_id: str, fields: dict[str, Any]) -> bool:
         if await self.by_email(fields["email"]) is not None:
+            return False
+        erased = await self.erasures.known(hashlib.sha256(fields["email"].encode()).hexdigest())
+        if erased and not fields.get("marketing_consent"):
             return False
         now = datetime.now(UTC)
         self.rows[lead_id] = StoredLead(lead_id=lead_id, created_at=now, updated_at=now, **fields)
@@ -158,24 +174,13 @@ class FakeQuarantine:
         self.rows[quarantine_id] = self.rows[quarantine_id].model_copy(update=changes)
 
 
-class FakeErasures:
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-
-    async def add(self, *, erasure_id: str, email_hash: str, requested_by: str, leads: int) -> None:
-        self.rows.append({"erasure_id": erasure_id, "email_hash": email_hash, "requested_by": requested_by})
-
-    async def known(self, email_hash: str) -> bool:
-        return any(row["email_hash"] == email_hash for row in self.rows)
-
-
 class FakeIngestUnitOfWork(FakeUnitOfWork, IngestUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
-        self.leads = FakeLeads()
+        self.erasures = FakeErasures()
+        self.leads = FakeLeads(self.erasures)
         self.engagements = FakeEngagements()
         self.source_ids = FakeSourceIds()
         self.deliveries = FakeDeliveries()
         self.receipts = FakeReceipts()
         self.quarantine = FakeQuarantine()
-        self.erasures = FakeErasures()
