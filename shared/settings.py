@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP endpoint; traces and metrics are exported when set."
     )
+    otel_traces_sample_ratio: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description=(
+            "Share of new traces recorded and exported (a trace started upstream keeps its decision);"
+            " nothing is recorded without an OTLP endpoint. OTEL_TRACES_SAMPLER, when set, wins."
+        ),
+    )
     otel_metrics_exporter: Literal["otlp", "none"] = Field(
         "otlp", description="`none` keeps metrics on /metrics only (Prometheus scrapes them)."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
@@ -9,15 +11,26 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 
 from shared.settings import Settings
+
+
+def sampler(settings: Settings) -> Sampler | None:
+    """Record a share of new traces, and none when nothing exports them: spans cost CPU on every
+    request and event, while trace ids reach logs and events either way. None lets the SDK read
+    OTEL_TRACES_SAMPLER."""
+    if os.environ.get("OTEL_TRACES_SAMPLER"):
+        return None
+    ratio = settings.otel_traces_sample_ratio if settings.otel_exporter_otlp_endpoint else 0.0
+    return ParentBased(TraceIdRatioBased(ratio))
 
 
 def setup_telemetry(service: str, settings: Settings) -> None:
     """Install the global providers once per process (tests may install their own first)."""
     resource = Resource.create({"service.name": f"cascade-{service}", "service.namespace": "cascade"})
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
-        tracer_provider = TracerProvider(resource=resource)
+        tracer_provider = TracerProvider(resource=resource, sampler=sampler(settings))
         if settings.otel_exporter_otlp_endpoint:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
