@@ -13,6 +13,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import Span
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from shared.group_commit import GroupCommit
 from shared.jobs import UowFactory
 from shared.keys import ApiKey, authenticate
 from shared.limits import Limits
@@ -49,6 +50,12 @@ async def get_uow(runtime: RuntimeDep) -> AsyncIterator[Any]:
 
 async def get_clients(runtime: RuntimeDep) -> dict[str, Any]:
     return runtime.clients
+
+
+async def get_group(runtime: RuntimeDep) -> GroupCommit:
+    """For a write many requests make at once: they share one transaction (`shared.group_commit`)."""
+    assert runtime.group is not None, "the runtime has started"
+    return runtime.group
 
 
 async def get_uow_factory(runtime: RuntimeDep) -> UowFactory:

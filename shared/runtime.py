@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db import create_engine, session_factory
 from shared.events import Event
+from shared.group_commit import GroupCommit
 from shared.jobs import Job
 from shared.kafka.client import create_probe, create_producer, dlq_topic, ensure_topics
 from shared.kafka.consumer import ConsumerRunner
@@ -88,6 +89,7 @@ class Runtime:
     broker_connected: bool = False
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     clients: dict[str, Any] = field(default_factory=dict)
+    group: GroupCommit | None = None
     keys: list[ApiKey] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _probe: AIOKafkaConsumer | None = None
@@ -107,6 +109,7 @@ class Runtime:
         SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine)
         self.sessions = session_factory(self.engine)
         self.clients = dict(self.definition.clients(self.settings))
+        self.group = GroupCommit(self.uow)
         self.keys = self.settings.keys()
         for job in self.definition.scheduled():
             if job.every(self.settings) > 0:

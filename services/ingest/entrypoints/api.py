@@ -10,7 +10,7 @@ from services.ingest.app import erasure, leads, webhooks
 from services.ingest.app.models import ItemOutcome, Quarantined
 from services.ingest.domain.inputs import EngagementIn, LeadIn
 from services.ingest.domain.leads import StoredLead, normalised_lead
-from services.ingest.entrypoints.deps import PeopleDep, SettingsDep, UowDep
+from services.ingest.entrypoints.deps import GroupDep, PeopleDep, SettingsDep, UowDep
 from services.ingest.entrypoints.models import (
     EngagementAccepted,
     ErasureAccepted,
@@ -24,10 +24,10 @@ router = APIRouter(tags=["ingest"])
 
 
 @router.post("/leads", status_code=status.HTTP_202_ACCEPTED)
-async def post_lead(lead: LeadIn, uow: UowDep) -> LeadAccepted:
+async def post_lead(lead: LeadIn, group: GroupDep) -> LeadAccepted:
     """Store a lead; the same email again updates that lead (`lead.updated`)."""
-    lead_id, outcome = await leads.record_lead(uow, normalised_lead(lead))
-    await uow.commit()
+    fields = normalised_lead(lead)
+    lead_id, outcome = await group(lambda uow: leads.record_lead(uow, fields))
     return LeadAccepted(lead_id=lead_id, status=outcome)
 
 
@@ -43,9 +43,8 @@ async def find_lead(uow: UowDep, email: str = Query(..., max_length=320)) -> Sto
 
 
 @router.post("/engagements", status_code=status.HTTP_202_ACCEPTED)
-async def post_engagement(engagement: EngagementIn, uow: UowDep) -> EngagementAccepted:
-    engagement_id, lead_id, outcome = await leads.record_engagement(uow, engagement)
-    await uow.commit()
+async def post_engagement(engagement: EngagementIn, group: GroupDep) -> EngagementAccepted:
+    engagement_id, lead_id, outcome = await group(lambda uow: leads.record_engagement(uow, engagement))
     return EngagementAccepted(engagement_id=engagement_id, lead_id=lead_id, status=outcome)
 
 
