@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -50,6 +51,37 @@ async def wait_ready(ports: dict[str, int], deadline: float) -> None:
     raise SystemExit("the stack did not become ready")
 
 
+def service_cpu(ports: dict[str, int]) -> dict[str, float]:
+    """CPU seconds each service process of the stack has used so far (Linux /proc)."""
+    used: dict[str, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            continue
+        for name, port in ports.items():
+            if b"serve" in argv and name.encode() in argv and str(port).encode() in argv:
+                used[name] = used.get(name, 0.0) + (int(stat[11]) + int(stat[12])) / ticks
+    return used
+
+
+def cpu_per_lead(
+    before: dict[str, float], after: dict[str, float], leads: int, idle: dict[str, float], seconds: float
+) -> str:
+    """Each service's CPU ms per lead over the burst, and (the part that is per second, not per
+    lead: polls, checks, metrics) its idle CPU share, which the figure excludes."""
+    return ", ".join(
+        f"{name} {(after[name] - before[name] - idle[name] * seconds) * 1000 / leads:.1f}"
+        f" (idle {idle[name] * 100:.0f}%)"
+        for name in sorted(after)
+    )
+
+
+IDLE_SECONDS = 10.0
+
+
 class Watcher:
     """Times every `lead.converted` and `opp.created` as a client consumer receives it."""
 
@@ -57,9 +89,12 @@ class Watcher:
         self.converted_at: dict[str, float] = {}
         self.account_of: dict[str, str] = {}
         self.opp_at: dict[str, float] = {}
+        self.held: dict[str, str] = {}  # leads sent to review or rejected: their event type
         self._consumer = AIOKafkaConsumer(
             f"{prefix}lead.converted",
             f"{prefix}opp.created",
+            f"{prefix}lead.review_requested",
+            f"{prefix}lead.rejected",
             bootstrap_servers=bootstrap,
             group_id=f"bench-{uuid.uuid4().hex}",
             auto_offset_reset="earliest",
@@ -78,8 +113,10 @@ class Watcher:
                     if record.topic.endswith("lead.converted"):
                         self.converted_at.setdefault(data["lead_id"], now)
                         self.account_of[data["lead_id"]] = data["account_id"]
-                    else:
+                    elif record.topic.endswith("opp.created"):
                         self.opp_at.setdefault(data["account_id"], now)
+                    else:
+                        self.held[data["lead_id"]] = record.topic.rsplit(".", 1)[-1]
         finally:
             await self._consumer.stop()
 
@@ -138,10 +175,18 @@ async def run(state: Path, leads: int, concurrency: int, rate: float) -> str:
     await asyncio.sleep(3)  # let the watcher join its group before the first lead
     # Burst: how fast ingest accepts (durably stores) leads, and how fast the pipeline drains them.
     burst_sent: dict[str, float] = {}
+    idle_before, idle_began = service_cpu(stack["ports"]), time.perf_counter()
+    await asyncio.sleep(IDLE_SECONDS)
+    cpu_before = service_cpu(stack["ports"])
+    idle = {
+        name: (cpu_before[name] - idle_before[name]) / (time.perf_counter() - idle_began)
+        for name in cpu_before
+    }
     began = time.perf_counter()
     accepted = await post_leads(url, key, leads, concurrency, None, burst_sent)
     await settle(watcher, burst_sent, time.monotonic() + 600)
     drained = leads / (max(watcher.opp_at.values()) - began)
+    cpu = cpu_per_lead(cpu_before, service_cpu(stack["ports"]), leads, idle, time.perf_counter() - began)
     # Paced: latency through an idle pipeline at a rate it sustains.
     sent: dict[str, float] = {}
     await post_leads(url, key, leads, concurrency, rate, sent)
@@ -155,8 +200,32 @@ async def run(state: Path, leads: int, concurrency: int, rate: float) -> str:
     return (
         f"e2e: {leads} leads; burst from {concurrency} clients: {accepted:.0f} leads/s accepted, "
         f"{drained:.0f} leads/s through to opp.created; paced at {rate:g} leads/s: "
-        f"POST->lead.converted {summary(converted)}, POST->opp.created {summary(opened)}"
+        f"POST->lead.converted {summary(converted)}, POST->opp.created {summary(opened)}; "
+        f"burst CPU ms per lead: {cpu}"
     )
+
+
+@contextlib.contextmanager
+def embedded_stack(state_dir: Path, *, start: bool) -> Iterator[Path]:
+    """The state dir of a running stack: `state_dir`'s, or one `cascade up` starts (and stops)."""
+    if not start:
+        yield state_dir
+        return
+    state = Path(tempfile.mkdtemp(prefix="cascade-bench-"))
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "deploy.cli", "up", "--state-dir", str(state)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while not (state / "stack.json").exists():
+            if stack.poll() is not None:
+                raise SystemExit("cascade up exited; see its logs under " + str(state / "logs"))
+            time.sleep(0.5)
+        yield state
+    finally:
+        stack.send_signal(signal.SIGINT)
+        stack.wait(60)
 
 
 def main() -> None:
@@ -169,25 +238,8 @@ def main() -> None:
     parser.add_argument("--state-dir", type=Path, default=Path(".cascade"))
     parser.add_argument("--start", action="store_true", help="start `cascade up` in a temporary state dir")
     args = parser.parse_args()
-    stack = None
-    state = args.state_dir
-    if args.start:
-        state = Path(tempfile.mkdtemp(prefix="cascade-bench-"))
-        stack = subprocess.Popen(
-            [sys.executable, "-m", "deploy.cli", "up", "--state-dir", str(state)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        while not (state / "stack.json").exists():
-            if stack.poll() is not None:
-                raise SystemExit("cascade up exited; see its logs under " + str(state / "logs"))
-            time.sleep(0.5)
-    try:
+    with embedded_stack(args.state_dir, start=args.start) as state:
         print(asyncio.run(run(state, args.leads, args.concurrency, args.rate)))
-    finally:
-        if stack is not None:
-            stack.send_signal(signal.SIGINT)
-            stack.wait(60)
 
 
 if __name__ == "__main__":

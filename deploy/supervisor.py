@@ -1,5 +1,6 @@
-"""Keeps the embedded stack's processes alive: a dead one is restarted with backoff;
-SIGINT/SIGTERM stops them all, gently and then firmly, leaving none behind."""
+"""Keeps the embedded stack's processes alive (PostgreSQL, the broker, the services): a dead one
+is restarted with backoff; SIGINT/SIGTERM stops them all, gently and then firmly, leaving none
+behind."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from deploy.embedded import die_with_parent
 
@@ -20,12 +21,23 @@ STOP_GRACE_SECONDS = 10.0
 HEALTHY_AFTER_SECONDS = 30.0
 
 
+class Process(Protocol):
+    """What the supervisor watches: a `subprocess.Popen`, or a server it did not start itself."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+
 @dataclass
 class Child:
     name: str
-    start: Callable[[IO[bytes]], subprocess.Popen[bytes]]
+    start: Callable[[IO[bytes]], Process]
     log_path: Path
-    process: subprocess.Popen[bytes] | None = None
+    # How to stop a child that is not a process group of ours (PostgreSQL); after the others.
+    stop: Callable[[], None] | None = None
+    process: Process | None = None
     started_at: float = 0.0
     backoff: float = 1.0
     restart_at: float | None = None
@@ -62,19 +74,23 @@ class Supervisor:
     def run(self) -> None:
         signal.signal(signal.SIGINT, self._request_stop)
         signal.signal(signal.SIGTERM, self._request_stop)
-        for child in self.children:
-            child.launch()
         try:
+            self.launch_all()
             while not self._stopping:
-                self._tend()
+                self.tend()
                 time.sleep(0.5)
         finally:
             self.stop()
 
+    def launch_all(self) -> None:
+        for child in self.children:
+            child.launch()
+
     def _request_stop(self, *_: object) -> None:
         self._stopping = True
 
-    def _tend(self) -> None:
+    def tend(self) -> None:
+        """Restart, after its backoff, each child that is not running."""
         now = time.monotonic()
         for child in self.children:
             if child.process is None or child.process.poll() is None:
@@ -91,10 +107,19 @@ class Supervisor:
                 child.backoff = min(child.backoff * 2, 30.0)
             elif now >= child.restart_at:
                 child.restarts += 1
-                child.launch()
+                try:
+                    child.launch()
+                except Exception as exc:  # it could not even start: try again later
+                    child.restart_at = now + child.backoff
+                    self._say(f"{child.name} did not start ({exc!r}); again in {child.backoff:.0f}s")
+                    child.backoff = min(child.backoff * 2, 30.0)
 
     def stop(self) -> None:
-        running = [c.process for c in self.children if c.process is not None and c.process.poll() is None]
+        running = [
+            c.process
+            for c in self.children
+            if c.stop is None and isinstance(c.process, subprocess.Popen) and c.process.poll() is None
+        ]
         for process in running:
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
@@ -104,6 +129,9 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
+        for child in self.children:
+            if child.stop is not None:
+                child.stop()
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:

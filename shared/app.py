@@ -135,6 +135,7 @@ def create_app(definition: ServiceDefinition, settings: Settings, *, with_kafka:
             await runtime.stop()
 
     app = FastAPI(
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         title=f"Cascade {definition.name}",
         description=definition.description,
         version="0.1.0",
@@ -147,10 +148,15 @@ def create_app(definition: ServiceDefinition, settings: Settings, *, with_kafka:
         limit=settings.http_max_body_bytes,
         streamed=lambda path: settings.http_max_large_body_bytes if path.startswith(large) else None,
     )
+    from shared.dead_letter_api import router as dead_letters  # it takes its dependencies from here
+
     app.include_router(_operations_router())
     app.include_router(definition.router, prefix="/v1", dependencies=[Depends(require_api_key)])
+    app.include_router(dead_letters, prefix="/v1", dependencies=[Depends(require_api_key)])
     if definition.public_router is not None:
         app.include_router(definition.public_router, prefix="/v1")
+    if definition.pages is not None:
+        app.include_router(definition.pages)
     # One server span per request; the per-message "http receive/send" spans said nothing and cost
     # about a tenth of a request's CPU.
     FastAPIInstrumentor.instrument_app(

@@ -13,14 +13,15 @@ import hmac
 from dataclasses import dataclass
 
 # What each role may do: read (GET); write (read, and change things); webhook-admin (read, and
-# fix or discard quarantined webhook items); console (write, on behalf of its signed-in people);
-# admin (everything: erasure, operations).
+# fix or discard quarantined webhook items); console (write, webhook-admin, dead-letters and
+# subscriptions, on behalf of its signed-in people, whose console role it checks); admin
+# (everything: erasure, operations, dead letters' retry and discard, webhook subscriptions).
 ROLES: dict[str, frozenset[str]] = {
     "read": frozenset({"read"}),
     "write": frozenset({"read", "write"}),
     "webhook-admin": frozenset({"read", "webhook-admin"}),
-    "console": frozenset({"read", "write", "webhook-admin", "on-behalf"}),
-    "admin": frozenset({"read", "write", "webhook-admin", "admin"}),
+    "console": frozenset({"read", "write", "webhook-admin", "dead-letters", "subscriptions", "on-behalf"}),
+    "admin": frozenset({"read", "write", "webhook-admin", "dead-letters", "subscriptions", "admin"}),
 }
 PLACEHOLDERS = {"changeme", "change-me", "secret", "api-key", ""}
 MIN_LENGTH = 16

@@ -12,12 +12,19 @@ import inspect
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from shared.events import Envelope, Event
 
 Handler = Callable[[Any, Envelope, Any, Any], Awaitable[None]]
 Handlers = Mapping[type[Event], Handler]
+Lane = Literal["live", "bulk"]
+
+
+def lane_topic(topic: str, lane: Lane) -> str:
+    """The topic of an event type on a lane: a backfill travels on `<topic>.bulk`, which its
+    consumers read only when their live topics leave them idle."""
+    return topic if lane == "live" else f"{topic}.bulk"
 
 
 class WiringError(TypeError):
@@ -39,11 +46,12 @@ def accepted_events(handler: Handler) -> tuple[type[Event], ...]:
 
 
 def check_handlers(handlers: Handlers) -> None:
-    """Fail at start when a registered class is not what its handler takes."""
+    """Fail at start when a registered class is not what its handler takes (a handler taking
+    `Event` takes every event: outbound forwards any of them)."""
     for event_class, handler in handlers.items():
         if not (isinstance(event_class, type) and issubclass(event_class, Event)):
             raise WiringError(f"{event_class!r} is not an event class of the catalog")
-        if event_class not in accepted_events(handler):
+        if not issubclass(event_class, accepted_events(handler)):
             raise WiringError(
                 f"{handler.__qualname__} is registered for {event_class.TYPE} but takes "
                 f"{' | '.join(c.__name__ for c in accepted_events(handler))}"

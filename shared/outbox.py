@@ -14,28 +14,37 @@ import contextlib
 import json
 import time
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import InvalidTopicError, KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 from aiokafka.structs import RecordMetadata
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import Observation
 from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from shared.kafka.client import Landmark, ensure_topics, lost_topics
+from shared.dead_letters import OUTBOX_RELAY
+from shared.errors import describe
+from shared.kafka.client import ensure_topics
+from shared.kafka.losses import Landmark, Loss, LossDetector
+from shared.kafka.throttle import Throttle
 from shared.settings import Settings
-from shared.tables import OutboxRow
+from shared.tables import DeadLetterRow, OutboxRow
 from shared.telemetry import attributes as attr
 from shared.telemetry import instruments
 
 log = structlog.get_logger(__name__)
 tracer = trace.get_tracer(__name__)
+# A row the broker will never take (over its record size limit, a topic name it refuses): it goes
+# to `dead_letters`, and the relay moves on to the next.
+UNPUBLISHABLE = (MessageSizeTooLargeError, RecordTooLargeError, InvalidTopicError)
 
 
 class OutboxRelay:
@@ -57,6 +66,9 @@ class OutboxRelay:
         # Set by this process's commits that queued events; other writers are polled for.
         self.wake = wake or asyncio.Event()
         self._lock_id = zlib.crc32(f"cascade-outbox-{schema}".encode())
+        self._losses = LossDetector(probe, self._landmarks)
+        self._leader = False  # a relay that becomes the leader checks the broker thoroughly first
+        self._say = Throttle()
         self.last_success = time.monotonic()
         self.last_error: str | None = None
         self._pending = 0
@@ -80,20 +92,25 @@ class OutboxRelay:
         instruments.forget("cascade.outbox.oldest_pending", self._observe_age)
 
     async def run(self) -> None:
-        """Publish as rows come; beside it, and never delaying it, check the broker and prune."""
+        """Publish as rows come, checking the broker between batches on its clock; beside it,
+        never delaying it, prune and measure."""
         async with asyncio.TaskGroup() as loops:  # one failing cancels the other
             loops.create_task(self._publish_forever())
-            loops.create_task(self._check_forever())
+            loops.create_task(self._tidy_forever())
 
     async def _publish_forever(self) -> None:
+        checked = time.monotonic()
         while True:
             try:
+                if time.monotonic() - checked > self._settings.outbox_check_seconds:
+                    checked = time.monotonic()
+                    await self.replay_lost()
                 published = await self.publish_batch()
                 self.last_success = time.monotonic()
                 self.last_error = None
             except (KafkaError, OSError, SQLAlchemyError) as exc:
                 self.last_error = repr(exc)
-                log.warning("outbox.publish_failed", schema=self.schema, error=repr(exc))
+                self._say(log.warning, "outbox.publish_failed", schema=self.schema, error=repr(exc))
                 published = 0
                 await asyncio.sleep(1.0)
             if not published:
@@ -101,20 +118,20 @@ class OutboxRelay:
                     await asyncio.wait_for(self.wake.wait(), self._settings.outbox_poll_seconds)
                 self.wake.clear()
 
-    async def _check_forever(self) -> None:
+    async def _tidy_forever(self) -> None:
         while True:
             await asyncio.sleep(self._settings.outbox_check_seconds)
             try:
-                await self.replay_lost()
                 await self.prune()
                 await self._measure()
-            except (KafkaError, OSError, SQLAlchemyError) as exc:
-                log.warning("outbox.check_failed", schema=self.schema, error=repr(exc))
+            except (OSError, SQLAlchemyError) as exc:
+                self._say(log.warning, "outbox.tidy_failed", schema=self.schema, error=repr(exc))
 
     async def publish_batch(self) -> int:
         async with self._sessions() as session, session.begin():
             leader = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id)))
             if not leader:
+                self._leader = False
                 return 0
             rows = (
                 await session.scalars(
@@ -127,16 +144,70 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            results = await asyncio.gather(*[await self._send(row) for row in rows])
+            # Before anything newer goes out, what the broker lost is queued again (in `seq`
+            # order, it goes first): a key's events keep their order across a broker restart.
+            losses = await self._losses.lost({row.topic for row in rows}, thorough=not self._leader)
+            self._leader = True
+            if losses:
+                await self._requeue(session, losses)
+                return 0
+            results = await self._send_all(rows)
             now = datetime.now(UTC)
-            for row, metadata in zip(rows, results, strict=True):
-                row.published_at, row.partition, row.offset = (
-                    now,
-                    metadata.partition,
-                    metadata.offset,
-                )
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
+                    await self._dead_letter(session, row, result)
+                    continue
+                row.published_at, row.partition, row.offset = now, result.partition, result.offset
                 instruments.events_published().add(1, {attr.TOPIC: row.topic})
         return len(rows)
+
+    async def _send_all(self, rows: Sequence[OutboxRow]) -> list[RecordMetadata | BaseException]:
+        """Each row's record metadata, or the error that makes it unpublishable (over the broker's
+        size limit...). Any other error fails the batch: nothing is marked, all of it goes again."""
+        sent: list[asyncio.Future[RecordMetadata]] = []
+        for row in rows:
+            future: asyncio.Future[RecordMetadata]
+            try:
+                future = await self._send(row)
+            except UNPUBLISHABLE as exc:
+                future = asyncio.get_running_loop().create_future()
+                future.set_exception(exc)
+            sent.append(future)
+        results = await asyncio.gather(*sent, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, UNPUBLISHABLE):
+                raise result
+        return results
+
+    async def _dead_letter(self, session: AsyncSession, row: OutboxRow, error: BaseException) -> None:
+        """The row leaves the outbox for `dead_letters`, so that every later event still goes out."""
+        value = (
+            row.value if row.value is not None else json.dumps(row.payload, separators=(",", ":")).encode()
+        )
+        session.add(
+            DeadLetterRow(
+                consumer=OUTBOX_RELAY,
+                topic=row.topic,
+                partition=-1,
+                offset=row.seq or 0,
+                event_id=row.event_id,
+                event_type=row.headers.get("ce_type"),
+                key=row.key,
+                headers=row.headers,
+                value=value,
+                error=describe(error)[:2000],
+                attempts=1,
+            )
+        )
+        await session.delete(row)
+        instruments.outbox_dead_letters().add(1, {attr.SERVICE: self.schema, attr.TOPIC: row.topic})
+        log.error(
+            "outbox.unpublishable",
+            schema=self.schema,
+            topic=row.topic,
+            event_id=row.event_id,
+            error=repr(error),
+        )
 
     async def _send(self, row: OutboxRow) -> asyncio.Future[RecordMetadata]:
         parent = propagate.extract(row.headers)
@@ -165,43 +236,77 @@ class OutboxRelay:
             return sent
 
     async def replay_lost(self) -> int:
-        """Queue again the retained rows of every topic where the broker lost what it acked.
+        """Queue again the retained rows the broker lost, of every topic this outbox published to."""
+        async with self._sessions() as session, session.begin():
+            if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id))):
+                return 0  # the leader checks before each of its batches
+            since = self._since()
+            topics = set(
+                await session.scalars(
+                    select(col(OutboxRow.topic))
+                    .where(col(OutboxRow.published_at).is_not(None), col(OutboxRow.created_at) > since)
+                    .distinct()
+                )
+            )
+            if not topics:
+                return 0
+            losses = await self._losses.lost(topics, thorough=True)
+            return await self._requeue(session, losses) if losses else 0
 
-        The oldest retained published row of each partition is the landmark: if the broker
-        no longer holds that very record at its offset, everything after it is suspect too.
-        """
-        since = datetime.now(UTC) - timedelta(hours=self._settings.outbox_retention_hours)
+    async def _requeue(self, session: AsyncSession, losses: list[Loss]) -> int:
+        await ensure_topics(self._settings, sorted({loss.topic for loss in losses}))
+        count = 0
+        for loss in losses:
+            where = [
+                col(OutboxRow.topic) == loss.topic,
+                col(OutboxRow.published_at).is_not(None),
+                col(OutboxRow.created_at) > self._since(),
+            ]
+            if loss.partition is not None:
+                where += [col(OutboxRow.partition) == loss.partition, col(OutboxRow.offset) >= loss.offset]
+            result = await session.execute(
+                update(OutboxRow).where(*where).values(published_at=None, partition=None, offset=None)
+            )
+            count += int(getattr(result, "rowcount", 0) or 0)
+        log.warning(
+            "outbox.broker_lost_events",
+            schema=self.schema,
+            lost=[
+                f"{loss.topic}/{'*' if loss.partition is None else loss.partition}@{loss.offset}"
+                for loss in losses
+            ],
+            requeued=count,
+        )
+        instruments.outbox_replays().add(count, {attr.SERVICE: self.schema})
+        return count
+
+    async def _landmarks(self, topics: set[str]) -> list[Landmark]:
+        """The oldest and the newest retained published row of each partition of `topics`."""
+        marks: list[Landmark] = []
         async with self._sessions() as session:
-            oldest = (
-                await session.execute(
+            for newest in (False, True):
+                offset = col(OutboxRow.offset).desc() if newest else col(OutboxRow.offset)
+                found = await session.execute(
                     select(
                         col(OutboxRow.topic),
                         col(OutboxRow.partition),
                         col(OutboxRow.offset),
                         col(OutboxRow.headers)["ce_id"].astext,
                     )
-                    .where(col(OutboxRow.published_at).is_not(None), col(OutboxRow.created_at) > since)
-                    .order_by(col(OutboxRow.topic), col(OutboxRow.partition), col(OutboxRow.seq))
-                    .distinct(col(OutboxRow.topic), col(OutboxRow.partition))
+                    .where(
+                        col(OutboxRow.topic).in_(topics),
+                        col(OutboxRow.published_at).is_not(None),
+                        col(OutboxRow.offset).is_not(None),
+                        col(OutboxRow.created_at) > self._since(),
+                    )
+                    .order_by(col(OutboxRow.topic), col(OutboxRow.partition), offset)
+                    .ext(distinct_on(col(OutboxRow.topic), col(OutboxRow.partition)))
                 )
-            ).all()
-        landmarks = [Landmark(t, p, o, ce_id) for t, p, o, ce_id in oldest if ce_id and o is not None]
-        if not landmarks:
-            return 0
-        lost = await lost_topics(self._probe, landmarks)
-        if not lost:
-            return 0
-        await ensure_topics(self._settings, sorted(lost))
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(OutboxRow)
-                .where(col(OutboxRow.topic).in_(lost), col(OutboxRow.created_at) > since)
-                .values(published_at=None, partition=None, offset=None)
-            )
-        count = int(getattr(result, "rowcount", 0) or 0)
-        log.warning("outbox.broker_lost_events", schema=self.schema, topics=sorted(lost), requeued=count)
-        instruments.outbox_replays().add(count, {attr.SERVICE: self.schema})
-        return count
+                marks += [Landmark(t, p, o, ce_id) for t, p, o, ce_id in found if ce_id]
+        return marks
+
+    def _since(self) -> datetime:
+        return datetime.now(UTC) - timedelta(hours=self._settings.outbox_retention_hours)
 
     async def prune(self) -> None:
         until = datetime.now(UTC) - timedelta(hours=self._settings.outbox_retention_hours)

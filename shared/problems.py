@@ -13,9 +13,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import Conflict, DomainError, Invalid, NotFound, TooLarge, Unauthorized, Unavailable
+from shared.kafka.throttle import Throttle
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
+_say = Throttle()
 
 
 def problem(
@@ -105,5 +107,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.unhandled", path=request.url.path)
+        # One traceback per path and error per 30 s: an outage must not write thousands a minute.
+        _say(
+            log.exception,
+            "http.unhandled",
+            key=f"{request.url.path} {type(exc).__name__}",
+            path=request.url.path,
+        )
         return problem(500, "Internal Server Error", "An unexpected error occurred; it is logged.")

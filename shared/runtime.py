@@ -22,13 +22,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db import create_engine, session_factory
+from shared.dead_letters import DeadLetters
 from shared.events import Event
 from shared.group_commit import GroupCommit
 from shared.jobs import Job
 from shared.kafka.client import create_probe, create_producer, dlq_topic, ensure_topics
 from shared.kafka.consumer import ConsumerRunner
+from shared.kafka.records import RecordProcessor, UowFactory, bulk_group, consumer_group
+from shared.kafka.throttle import Throttle
 from shared.keys import ApiKey
-from shared.messaging import Handlers
+from shared.messaging import Handlers, lane_topic
 from shared.outbox import OutboxRelay
 from shared.retention import retention_job
 from shared.settings import Settings
@@ -55,8 +58,16 @@ class ServiceDefinition:
     clients: Callable[[Any], Mapping[str, Any]] = lambda _: {}
     # Routes that authenticate themselves (MAP webhooks check their senders' signatures).
     public_router: APIRouter | None = None
+    # Routes at the root that authenticate people themselves (the console's pages), not API keys.
+    pages: APIRouter | None = None
     # Route prefixes (after /v1) that take bodies up to HTTP_MAX_LARGE_BODY_BYTES (a bulk import).
     large_bodies: tuple[str, ...] = ()
+    # Events that also travel on a low-priority bulk lane (a backfill): a producer gets the
+    # lane's topic; a consumer with a handler for one reads the lane while its live topics idle.
+    bulk_lanes: tuple[type[Event], ...] = ()
+
+    def bulk_handlers(self) -> Handlers:
+        return {cls: handler for cls, handler in self.handlers.items() if cls in self.bulk_lanes}
 
     def scheduled(self) -> tuple[Job, ...]:
         """The jobs to run: the service's, and the platform's retention unless it brings its own."""
@@ -77,6 +88,30 @@ async def units_of_work(
         await engine.dispose()
 
 
+def processors(definition: ServiceDefinition, settings: Settings, uow: UowFactory) -> list[RecordProcessor]:
+    """The service's consumers as a dead letter's retry needs them: its live group's and, with
+    bulk lanes, its bulk group's (the same groups and handlers the runtime consumes with)."""
+    found = [
+        RecordProcessor(
+            group=consumer_group(settings, definition.name),
+            handlers=definition.handlers,
+            uow=uow,
+            settings=settings,
+        )
+    ]
+    if bulk := definition.bulk_handlers():
+        found.append(
+            RecordProcessor(
+                group=bulk_group(settings, definition.name),
+                handlers=bulk,
+                uow=uow,
+                settings=settings,
+                lane="bulk",
+            )
+        )
+    return found
+
+
 @dataclass
 class Runtime:
     definition: ServiceDefinition
@@ -86,13 +121,16 @@ class Runtime:
     producer: AIOKafkaProducer | None = None
     relay: OutboxRelay | None = None
     consumer: ConsumerRunner | None = None
+    bulk: ConsumerRunner | None = None
     broker_connected: bool = False
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     clients: dict[str, Any] = field(default_factory=dict)
     group: GroupCommit | None = None
     keys: list[ApiKey] = field(default_factory=list)
+    letters: DeadLetters = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _probe: AIOKafkaConsumer | None = None
+    _say: Throttle = field(default_factory=Throttle)  # recurring failures: one line per 30 s
 
     @property
     def name(self) -> str:
@@ -106,11 +144,13 @@ class Runtime:
 
     async def start(self, *, with_kafka: bool = True) -> None:
         self.engine = create_engine(self.settings, self.name)
-        SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine)
+        # The instrumentor declares SQLAlchemy < 2.1; its engine events work the same on 2.1.
+        SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine, skip_dep_check=True)
         self.sessions = session_factory(self.engine)
         self.clients = dict(self.definition.clients(self.settings))
         self.group = GroupCommit(self.uow)
         self.keys = self.settings.keys()
+        self.letters = DeadLetters(self.sessions, processors(self.definition, self.settings, self.uow))
         for job in self.definition.scheduled():
             if job.every(self.settings) > 0:
                 self._tasks.append(asyncio.create_task(self._job(job), name=f"{self.name}-{job.name}"))
@@ -140,11 +180,15 @@ class Runtime:
                 work = [self._forever("outbox-relay", self.relay.run)]
                 if self.consumer is not None:
                     work.append(self._forever("consumer", self.consumer.run))
+                if self.bulk is not None:
+                    work.append(self._forever("bulk-consumer", self.bulk.run))
                 await asyncio.gather(*work)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("kafka.unavailable", service=self.name, error=repr(exc), retry_in=delay)
+                self._say(
+                    log.warning, "kafka.unavailable", service=self.name, error=repr(exc), retry_in=delay
+                )
                 await self._close_kafka()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -160,12 +204,15 @@ class Runtime:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("job.failed", service=self.name, job=job.name)
+                self._say(log.exception, "job.failed", key=job.name, service=self.name, job=job.name)
 
     async def _connect(self) -> None:
         handlers = self.definition.handlers
+        bulk = self.definition.bulk_handlers()
         topics = [self.settings.topic(t.TYPE) for t in self.definition.produces]
+        topics += [lane_topic(self.settings.topic(t.TYPE), "bulk") for t in self.definition.bulk_lanes]
         consumed = [self.settings.topic(t.TYPE) for t in handlers]
+        consumed += [lane_topic(self.settings.topic(t.TYPE), "bulk") for t in bulk]
         await ensure_topics(self.settings, topics + consumed + [dlq_topic(t) for t in consumed])
         self.producer = create_producer(self.settings)
         await self.producer.start()
@@ -181,12 +228,22 @@ class Runtime:
         )
         if handlers:
             self.consumer = ConsumerRunner(
-                group=self.settings.topic(f"cascade-{self.name}"),
+                group=consumer_group(self.settings, self.name),
                 handlers=handlers,
                 uow=self.uow,
                 settings=self.settings,
             )
             await self.consumer.start()
+        if bulk:
+            self.bulk = ConsumerRunner(
+                group=bulk_group(self.settings, self.name),
+                handlers=bulk,
+                uow=self.uow,
+                settings=self.settings,
+                lane="bulk",
+                defer_to=self.consumer,
+            )
+            await self.bulk.start()
         self.broker_connected = True
         log.info("kafka.connected", service=self.name, consumes=consumed)
 
@@ -194,11 +251,11 @@ class Runtime:
         self.broker_connected = False
         if self.relay is not None:
             self.relay.close()
-        for client in (self.consumer, self.producer, self._probe):
+        for client in (self.bulk, self.consumer, self.producer, self._probe):
             if client is not None:
                 with contextlib.suppress(Exception):
                     await client.stop()
-        self.consumer, self.producer, self._probe, self.relay = None, None, None, None
+        self.consumer, self.bulk, self.producer, self._probe, self.relay = None, None, None, None, None
 
     async def _forever(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
         """Run `work`; log and restart it if it fails for an unexpected reason."""
@@ -209,7 +266,7 @@ class Runtime:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("task.crashed", service=self.name, task=name)
+                self._say(log.exception, "task.crashed", key=name, service=self.name, task=name)
                 await asyncio.sleep(1.0)
 
     async def readiness(self) -> dict[str, dict[str, Any]]:
@@ -229,15 +286,17 @@ class Runtime:
             checks["relay"] = {"ok": idle < 30, "seconds_since_success": round(idle, 1)}
             if relay.last_error:
                 checks["relay"]["error"] = relay.last_error
-        if self.consumer is not None:
-            lag = sum(self.consumer.lag.values())
-            stalled = self.consumer.stalled()
-            checks["consumer"] = {
+        for name, runner in (("consumer", self.consumer), ("bulk_consumer", self.bulk)):
+            if runner is None:
+                continue
+            stalled = runner.stalled()
+            checks[name] = {
                 "ok": not stalled,
-                "group": self.consumer.group,
-                "lag": lag,
-                "seconds_since_commit": round(time.monotonic() - self.consumer.last_commit, 1),
+                "group": runner.group,
+                "lag": sum(runner.lag.values()),
+                "seconds_since_commit": round(time.monotonic() - runner.last_commit, 1),
             }
             if stalled:
-                checks["consumer"]["error"] = "lag is growing and no offset has been committed"
+                checks[name]["stalled"] = [f"{tp.topic}/{tp.partition}" for tp in stalled]
+                checks[name]["error"] = "a partition has lag and no offset has been committed"
         return checks

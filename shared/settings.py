@@ -28,6 +28,13 @@ class Settings(BaseSettings):
         None, description="opportunity's own database, if not DATABASE_URL."
     )
     scoring_database_url: str | None = Field(None, description="scoring's own database, if not DATABASE_URL.")
+    attribution_database_url: str | None = Field(
+        None, description="attribution's own database, if not DATABASE_URL."
+    )
+    outbound_database_url: str | None = Field(
+        None, description="outbound's own database, if not DATABASE_URL."
+    )
+    console_database_url: str | None = Field(None, description="console's own database, if not DATABASE_URL.")
     database_pool_size: int = Field(10, description="Connections per service process.")
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated."

@@ -19,9 +19,15 @@ from opentelemetry import propagate
 
 from shared.errors import TooLarge
 from shared.events import Envelope, Event, encode_headers
+from shared.messaging import Lane, lane_topic
 
 # Below Kafka's default record limit (1 MiB) with room for the headers.
 MAX_EVENT_BYTES = 512 * 1024
+
+
+class DataRejected(Exception):
+    """The database refused the data itself (a value out of range, one the driver cannot encode):
+    the same input fails the same way on every attempt."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +83,9 @@ class UnitOfWork:
         records, self._outbox = self._outbox, []
         await self._commit(records)
 
-    def emit(self, event: Event, *, aggregate_version: int | None = None) -> Envelope:
-        """Queue `event` for the outbox, with the current trace context."""
+    def emit(self, event: Event, *, aggregate_version: int | None = None, lane: Lane = "live") -> Envelope:
+        """Queue `event` for the outbox, with the current trace context; a backfill's events
+        go on the bulk lane, behind live traffic."""
         data = event.model_dump(mode="json")
         size = len(json.dumps(data, separators=(",", ":")))
         if size > MAX_EVENT_BYTES:  # the broker would refuse it, and the outbox stall behind it
@@ -99,7 +106,7 @@ class UnitOfWork:
         self.add_raw(
             OutboxRecord(
                 event_id=envelope.id,
-                topic=self._topic(event.TYPE),
+                topic=lane_topic(self._topic(event.TYPE), lane),
                 key=envelope.subject,
                 headers={k: v.decode() for k, v in encode_headers(envelope)},
                 payload=envelope.data,
@@ -120,8 +127,17 @@ class UnitOfWork:
         memory flat by flushing as it goes); they are published only if it commits."""
         raise NotImplementedError
 
+    async def backlog(self, cap: int) -> int:
+        """How many committed events wait for the relay, counted up to `cap` (a bulk path
+        paces itself on it, so live events never queue behind a whole file)."""
+        raise NotImplementedError
+
     async def claim(self, consumer: str, event_id: str) -> bool:
         """Record `event_id` as processed by `consumer`; False when it already was."""
+        raise NotImplementedError
+
+    async def claim_many(self, consumer: str, event_ids: list[str]) -> set[str]:
+        """`claim` for a batch, in one statement: the ids not processed before."""
         raise NotImplementedError
 
     async def dead_letter(self, letter: DeadLetter) -> None:

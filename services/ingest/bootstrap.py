@@ -27,5 +27,7 @@ DEFINITION = ServiceDefinition(
     settings=IngestSettings,
     uow=SqlIngestUnitOfWork,
     clients=lambda settings: {"people": HubSpotPeople(settings)},
-    large_bodies=("/webhooks/",),  # each source reads within WEBHOOK_MAX_BODY_BYTES itself
+    # Each source reads within WEBHOOK_MAX_BODY_BYTES itself; an import takes the large limit.
+    large_bodies=("/webhooks/", "/leads/import"),
+    bulk_lanes=(LeadCreated,),  # an import's new leads
 )

@@ -1,22 +1,15 @@
-"""Matcher's settings, on the shared base: thresholds, tie-breakers, policies, territories."""
+"""Matcher's settings, on the shared base: thresholds, tie-breakers, policies (reps and pools are
+data: `PUT /v1/reps`, `PUT /v1/pools`)."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from services.matcher.domain.matching import TIE_BREAKERS, MatchRules
-from services.matcher.domain.routing import Member, Pool
 from shared.settings import Settings
-
-
-class PoolIn(BaseModel):
-    name: str
-    countries: list[str] = Field(default_factory=list, description="ISO codes; empty = every country")
-    members: list[Member]
 
 
 class MatcherSettings(Settings):
@@ -34,14 +27,11 @@ class MatcherSettings(Settings):
         "create_account",
         description="No match: found an account from the lead (option 1) or queue it for review (option 2).",
     )
+    matcher_owner_scan_seconds: float = Field(
+        60.0, ge=0, description="How often accounts of inactive owners get an active one; 0 switches it off."
+    )
     matcher_review_sla_hours: float = Field(
         24.0, gt=0, description="Review items older than this are flagged as over their SLA."
-    )
-    matcher_territories: Annotated[list[PoolIn], NoDecode] = Field(
-        default_factory=list,
-        description='Owner pools for new accounts, JSON: [{"name": "emea", "countries": ["DE", "FR"], '
-        '"members": [{"owner": "ann", "weight": 2, "active": true}]}]; a pool without countries '
-        "takes every other country.",
     )
 
     @field_validator("matcher_tie_breakers", mode="before")
@@ -59,11 +49,6 @@ class MatcherSettings(Settings):
             raise ValueError(f"unknown tie-breakers {unknown}; known: {', '.join(TIE_BREAKERS)}")
         return rules
 
-    @field_validator("matcher_territories", mode="before")
-    @classmethod
-    def _parse_pools(cls, value: object) -> object:
-        return json.loads(value) if isinstance(value, str) else value
-
     @model_validator(mode="after")
     def _ordered_thresholds(self) -> MatcherSettings:
         if self.matcher_review_threshold > self.matcher_auto_threshold:
@@ -75,10 +60,4 @@ class MatcherSettings(Settings):
             auto=self.matcher_auto_threshold,
             review=self.matcher_review_threshold,
             tie_breakers=tuple(self.matcher_tie_breakers),
-        )
-
-    def pools(self) -> tuple[Pool, ...]:
-        return tuple(
-            Pool(p.name, tuple(c.upper() for c in p.countries), tuple(p.members))
-            for p in self.matcher_territories
         )

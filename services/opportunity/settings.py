@@ -92,8 +92,40 @@ class OpportunitySettings(Settings):
     opportunity_default_term_months: int = Field(
         12, ge=1, le=120, description="Contract term when a won opp has none."
     )
+    opportunity_accept_hours: float = Field(
+        24.0, gt=0, description="How long a stage owner has to accept a handoff before it escalates."
+    )
+    opportunity_reassign_hours: float = Field(
+        24.0,
+        gt=0,
+        description="How long after the escalation an unaccepted handoff goes to the next in the pool.",
+    )
+    opportunity_handoff_scan_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often unaccepted handoffs are escalated and reassigned; 0 switches it off.",
+    )
+    opportunity_lead_routing: bool = Field(
+        True, description="Route people as scoring moves their lifecycle: MQLs to sales, nurture, recycle."
+    )
+    opportunity_mql_pool_team: Literal["sdr", "sales"] = Field(
+        "sdr", description="Whose territory pool takes an MQL when the account's AE cannot."
+    )
+    opportunity_mql_accept_hours: float = Field(24.0, gt=0, description="An MQL's route: accept-by time.")
+    opportunity_nurture_days: float = Field(
+        90.0, gt=0, description="Marketing's clock for a nurtured person."
+    )
+    opportunity_recycle_days: float = Field(
+        60.0, gt=0, description="Marketing's clock for a recycled person."
+    )
     opportunity_sla_scan_seconds: float = Field(
         60.0, ge=0, description="How often SLA breaches are looked for; 0 switches the scan off."
+    )
+    opportunity_sla_escalation_factor: float = Field(
+        1.0,
+        ge=0,
+        description="A breach still unanswered this many times the stage's SLA after it escalates"
+        " (`opp.sla_escalated`, to RevOps); 0 switches escalation off.",
     )
 
     @model_validator(mode="after")

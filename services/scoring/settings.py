@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr
 
 from services.scoring.domain.buying_group import DEFAULT_COMMITTEE
 from services.scoring.domain.model import ModelError, ScoringModel
+from services.scoring.domain.segments import BuiltInConfig, SegmentRule
 from shared.settings import Settings
 
 
@@ -44,6 +45,23 @@ class ScoringSettings(Settings):
         None,
         description="A model saved by `cascade scoring evaluate --save`; scores show its 0-100 likelihood "
         "only when its validated AUC reaches SCORING_PREDICTIVE_MIN_AUC.",
+    )
+    scoring_segments: list[SegmentRule] = Field(
+        default_factory=list,
+        description='JSON list of configured segments: {"segment_id", "name", "all": [{"field", "op", '
+        '"value"}]}; fields score, fit, behaviour, employees, days_since_engaged (gt gte lt lte eq ne) and '
+        "lifecycle_stage, title, country, industry, member_status, opp_stage, buying_role (eq ne in not_in "
+        "contains). Validated at start.",
+    )
+    scoring_segment_exclusion_stages: list[str] = Field(
+        default_factory=lambda: ["qualified", "pipeline", "negotiation", "proposal"],
+        description="Open-opp stages whose confirmed members form the exclusion segment.",
+    )
+    scoring_mql_sla_hours: float = Field(
+        48.0, gt=0, description="An MQL not accepted (SAL) by sales within this joins mql-not-accepted."
+    )
+    scoring_segment_interval_seconds: float = Field(
+        60.0, ge=0, description="How often people whose segments time alone changes are looked at (0: never)."
     )
     _model: ScoringModel = PrivateAttr()
     _predictive: Any = PrivateAttr(None)
@@ -91,6 +109,15 @@ class ScoringSettings(Settings):
     @property
     def predictive_note(self) -> str:
         return self._predictive_note
+
+    @property
+    def segment_config(self) -> BuiltInConfig:
+        return BuiltInConfig(
+            exclusion_stages=frozenset(self.scoring_segment_exclusion_stages),
+            engaged_within=timedelta(days=self.scoring_engaged_within_days),
+            mql_sla=timedelta(hours=self.scoring_mql_sla_hours),
+            committee=frozenset(self.scoring_committee_roles),
+        )
 
     @property
     def scoring_model(self) -> ScoringModel:

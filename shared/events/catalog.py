@@ -14,10 +14,12 @@ from shared.events.accounts import (
 from shared.events.base import (
     Event,
 )
+from shared.events.campaigns import CampaignCreated, CampaignUpdated
 from shared.events.opps import (
     OppContactRoleChanged,
     OppCreated,
     OppSlaBreached,
+    OppSlaEscalated,
     OppStageChanged,
     OppType,
     OppUpdated,
@@ -37,12 +39,27 @@ from shared.events.people import (
     PersonIdentified,
     ScoreReason,
 )
+from shared.events.segments import SegmentMembershipChanged
+from shared.events.teams import (
+    LeadRouted,
+    LeadRouteEscalated,
+    OppHandoffEscalated,
+    OppHandoffReassigned,
+    PoolFields,
+    PoolMemberFields,
+    PoolUpdated,
+    RepFields,
+    RepUpdated,
+    TerritoryFields,
+)
 
 __all__ = [
     "CATALOG",
     "AccountCreated",
     "AccountFields",
     "AccountUpdated",
+    "CampaignCreated",
+    "CampaignUpdated",
     "EngagementKind",
     "EngagementRecorded",
     "Event",
@@ -51,18 +68,30 @@ __all__ = [
     "LeadFields",
     "LeadRejected",
     "LeadReviewRequested",
+    "LeadRouteEscalated",
+    "LeadRouted",
     "LeadScored",
     "LeadUpdated",
     "MatchCandidate",
     "OppContactRoleChanged",
     "OppCreated",
+    "OppHandoffEscalated",
+    "OppHandoffReassigned",
     "OppSlaBreached",
+    "OppSlaEscalated",
     "OppStageChanged",
     "OppType",
     "OppUpdated",
     "PersonErased",
     "PersonIdentified",
+    "PoolFields",
+    "PoolMemberFields",
+    "PoolUpdated",
+    "RepFields",
+    "RepUpdated",
     "ScoreReason",
+    "SegmentMembershipChanged",
+    "TerritoryFields",
 ]
 
 CATALOG: dict[str, type[Event]] = {
@@ -82,7 +111,17 @@ CATALOG: dict[str, type[Event]] = {
         OppUpdated,
         OppContactRoleChanged,
         OppSlaBreached,
+        OppSlaEscalated,
         PersonIdentified,
         PersonErased,
+        CampaignCreated,
+        CampaignUpdated,
+        SegmentMembershipChanged,
+        RepUpdated,
+        PoolUpdated,
+        OppHandoffEscalated,
+        OppHandoffReassigned,
+        LeadRouted,
+        LeadRouteEscalated,
     )
 }

@@ -40,6 +40,7 @@ class OppUpdated(Event):
     previous: dict[str, Any]
     actor: str
     at: datetime
+    reason: str | None = None  # why automation changed it (a handoff: who, which rule, which pool turn)
 
     def key(self) -> str:
         return self.opp_id
@@ -82,8 +83,9 @@ class OppContactRoleChanged(Event):
         return self.opp_id
 
 
-class OppSlaBreached(Event):
-    TYPE = "opp.sla_breached"
+class _SlaStay(Event):
+    """A stay in a stage past its SLA (what a breach and its escalation both say)."""
+
     opp_id: str
     stage: str
     sla_hours: float
@@ -92,6 +94,18 @@ class OppSlaBreached(Event):
     type: OppType | None = None
     stage_entered_at: datetime | None = None
     owner: str | None = None
+    stage_owner: str | None = None  # who owns the stage: whom the breach concerns
 
     def key(self) -> str:
         return self.opp_id
+
+
+class OppSlaBreached(_SlaStay):
+    TYPE = "opp.sla_breached"
+
+
+class OppSlaEscalated(_SlaStay):
+    """The same stay, still in its stage a second window after its breach: it goes up a level."""
+
+    TYPE = "opp.sla_escalated"
+    breached_at: datetime

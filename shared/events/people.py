@@ -76,9 +76,12 @@ class EngagementRecorded(Event):
     email: str
     kind: EngagementKind
     occurred_at: datetime
-    campaign: str | None = None
+    campaign: str | None = None  # as the source sent it: a name, or the platform's id
     url: str | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
+    # Where it came from, and the campaign's platform id when `campaign` is its name.
+    source: str | None = None
+    campaign_external_id: str | None = None
 
     def key(self) -> str:
         return self.lead_id

@@ -70,6 +70,12 @@ def outbox_replays() -> Counter:
     return counter("cascade.outbox.replays", "Outbox rows re-queued after the broker lost them.")
 
 
+def outbox_dead_letters() -> Counter:
+    return counter(
+        "cascade.outbox.dead_letters", "Outbox rows the broker refused for good, moved to dead letters."
+    )
+
+
 def domain_counter(name: str, description: str) -> Counter:
     """A business counter (leads created, matches by outcome, stage transitions...)."""
     return counter(f"cascade.{name}", description)

@@ -262,7 +262,10 @@ async def test_reentry_adds_to_stage_time_and_a_field_change_is_an_event(pipelin
         ("amount", None, 100.0, "api"),
         ("amount", 100.0, 250.0, "ann"),
     ]
-    sql = "SELECT payload FROM opportunity.outbox WHERE headers->>'ce_type' = 'opp.updated' AND key = $1"
+    sql = (
+        "SELECT payload FROM opportunity.outbox"
+        " WHERE headers->>'ce_type' = 'opp.updated' AND key = $1 ORDER BY seq"
+    )
     [*_, last] = [json.loads(r[0]) for r in await fetch(pipeline.database_url, sql, opp_id)]
     assert (last["changed"], last["previous"], last["actor"]) == ({"amount": 250.0}, {"amount": 100.0}, "ann")
     aging = (await api.get("/v1/reports/aging", params={"type": "acquisition"})).json()

@@ -5,6 +5,7 @@ a stalled consumer shows in its metrics and in /readyz."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -72,20 +73,27 @@ def lead_created(lead_id: str, event_id: str | None = None) -> Envelope:
     )
 
 
-async def publish(runtime: Runtime, key: str, *records: Envelope | bytes) -> None:
-    """Send records with one key (one partition, in order); bytes are sent as a broken record."""
+async def publish(
+    runtime: Runtime, key: str, *records: Envelope | bytes, partition: int | None = None, headers: Any = None
+) -> None:
+    """Send records with one key (one partition, in order); bytes are sent as a broken record
+    (with `headers`, if given)."""
     producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap_servers, acks="all")
     await producer.start()
     try:
         topic = runtime.settings.topic(LeadCreated.TYPE)
         for record in records:
             if isinstance(record, bytes):
-                await producer.send_and_wait(topic, record, key=key.encode())
-            else:
-                import json
-
                 await producer.send_and_wait(
-                    topic, json.dumps(record.data).encode(), key=key.encode(), headers=encode_headers(record)
+                    topic, record, key=key.encode(), partition=partition, headers=headers
+                )
+            else:
+                await producer.send_and_wait(
+                    topic,
+                    json.dumps(record.data).encode(),
+                    key=key.encode(),
+                    headers=encode_headers(record),
+                    partition=partition,
                 )
     finally:
         await producer.stop()
@@ -195,6 +203,7 @@ async def test_a_stalled_consumer_shows_lag_and_fails_readiness(probe: Runtime) 
 
     check = await eventually(stalled)
     assert check["lag"] >= 3 and "no offset has been committed" in check["error"]
+    assert len(check["stalled"]) == 1, "one partition is stuck, the others are not"
     assert lag_metric(probe.consumer.group) >= 3
     assert b"cascade_consumer_seconds_since_commit_seconds" in generate_latest(REGISTRY)
     release.set()
@@ -203,3 +212,40 @@ async def test_a_stalled_consumer_shows_lag_and_fails_readiness(probe: Runtime) 
         return bool((await probe.readiness())["consumer"]["ok"]) and lag_metric(probe.consumer.group) == 0  # type: ignore[union-attr]
 
     await eventually(recovered)
+
+
+def broken_headers(**changed: str) -> list[tuple[str, bytes]]:
+    headers = dict(encode_headers(lead_created(f"broken-{uuid.uuid4().hex}")))
+    headers.update({k: v.encode() for k, v in changed.items()})
+    return list(headers.items())
+
+
+async def test_undecodable_records_are_dead_lettered_at_once_and_the_partition_moves_on(
+    probe: Runtime,
+) -> None:
+    after = f"after-{uuid.uuid4().hex}"
+    valid = json.dumps(lead_created("x").data).encode()
+    broken = [
+        (valid, broken_headers(ce_time="not a time")),  # ValueError from datetime
+        (b"[" * 100_000 + b"]" * 100_000, broken_headers()),  # RecursionError from json
+        (valid, broken_headers(ce_aggregateversion="9" * 5000)),  # ValueError from int
+    ]
+    for value, headers in broken:
+        await publish(probe, "broken", value, partition=0, headers=headers)
+    await publish(probe, "broken", lead_created(after), partition=0)
+    await eventually(lambda: effects(probe, after))
+    rows = [r for r in await dead_letters(probe) if r.key == "broken"]
+    assert len(rows) == 3 and all(r.attempts == 1 and "MalformedEvent" in r.error for r in rows)
+
+
+@pytest.mark.parametrize("probe", [block_on_slow], indirect=True)
+async def test_a_partition_stuck_in_its_handler_holds_up_no_other(probe: Runtime) -> None:
+    release.clear()
+    await publish(probe, "k", lead_created(f"slow-{uuid.uuid4().hex}"), partition=0)
+    try:
+        for _ in range(3):  # one after another: each is fetched after the one before is done
+            other = f"other-{uuid.uuid4().hex}"
+            await publish(probe, "k", lead_created(other), partition=1)
+            assert await eventually(lambda other=other: effects(probe, other)) == 1
+    finally:
+        release.set()

@@ -18,7 +18,7 @@ from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 
 WAIT = 120.0
-SCHEMAS = ("ingest", "matcher", "opportunity", "scoring")
+SCHEMAS = ("ingest", "matcher", "opportunity", "scoring", "attribution")
 MAUTIC_SECRET = "mautic-erasure-secret-0123456789"
 
 

@@ -108,3 +108,26 @@ async def test_import_csv_then_upsert_ndjson_with_row_errors_and_progress(
     )
     types = [(e["type"], e["version"]) for e in events]
     assert types.count(("account.created", "1")) == 4 and ("account.updated", "2") in types
+
+
+async def test_an_imports_progress_is_answered_by_another_replica(database_url: str, broker: Broker) -> None:
+    tag = word().lower()
+    settings = make_settings(database_url, broker.bootstrap)
+    body = f"external_id,name,domains\n{tag}-1,{tag.title()} Ltd,{tag}.com\n"
+    async with (
+        InProcessStack(settings, names=("matcher",)) as first,
+        InProcessStack(settings, names=("matcher",)) as second,
+    ):
+        started = await first.client("matcher").post(
+            "/v1/accounts/import", content=body, headers={"Content-Type": "text/csv"}
+        )
+        assert started.status_code == 202
+
+        async def finished() -> dict[str, Any] | None:
+            report = await second.client("matcher").get(f"/v1/accounts/import/{started.json()['import_id']}")
+            assert report.status_code == 200, report.text
+            found: dict[str, Any] = report.json()
+            return found if found["status"] != "running" else None
+
+        report = await eventually(finished)
+    assert (report["status"], report["inserted"], report["finished_at"] is not None) == ("done", 1, True)

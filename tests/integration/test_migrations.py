@@ -31,7 +31,14 @@ async def test_a_service_can_live_in_its_own_database_and_migrations_run_twice(
             " VALUES ('l', 'a@b.c', 'b.c', 'api')",
         )
         await migrate_all(settings, list(services.PORTS))
-        assert await schemas(main) == {"ingest", "opportunity", "scoring"}
+        assert await schemas(main) == {
+            "ingest",
+            "opportunity",
+            "scoring",
+            "attribution",
+            "outbound",
+            "console",
+        }
         assert await schemas(own) == {"matcher"}
         assert await scalar(main, "SELECT count(*) FROM ingest.leads") == 1
         head = ScriptDirectory.from_config(alembic_config("matcher", services.migrations("matcher")))

@@ -39,8 +39,19 @@ async def opp_in_active(world: World) -> str:
     return str(opp["opp_id"])
 
 
-async def breach_events(world: World, opp_id: str) -> int:
-    return len(await world.events("opp.sla_breached", opp_id))
+async def breach_events(world: World, opp_id: str, kind: str = "opp.sla_breached") -> int:
+    return len(await world.events(kind, opp_id))
+
+
+async def scan(world: World, now: datetime) -> int:
+    """One scan as the job runs it, as of `now`."""
+    runtime = world.stack.runtime("opportunity")
+    settings = runtime.settings
+    assert isinstance(settings, OpportunitySettings)
+    async with runtime.uow() as uow:
+        found = await scan_breaches(uow, settings, now)
+        await uow.commit()
+        return found
 
 
 async def test_the_background_scan_emits_one_breach_and_the_opp_shows_it(
@@ -70,28 +81,73 @@ async def test_concurrent_scans_emit_once_and_a_new_stay_can_breach_again(
 ) -> None:
     async with running(database_url, broker, opportunity_sla_scan_seconds=0) as world:
         opp_id = await opp_in_active(world)
-        runtime = world.stack.runtime("opportunity")
-        settings = runtime.settings
-        assert isinstance(settings, OpportunitySettings)
         later = datetime.now(UTC) + timedelta(days=31)  # active's SLA is 30 days
 
         assert (await world.api.get(f"/v1/opportunities/{opp_id}")).json()["sla"]["state"] == "ok"
 
-        async def scan(now: datetime) -> int:
-            async with runtime.uow() as uow:
-                found = await scan_breaches(uow, settings, now)
-                await uow.commit()
-                return found
-
-        assert await scan(datetime.now(UTC)) == 0
-        found = await asyncio.gather(*(scan(later) for _ in range(4)))
+        await scan(world, datetime.now(UTC))
+        assert await breach_events(world, opp_id) == 0
+        found = await asyncio.gather(*(scan(world, later) for _ in range(4)))
         assert await breach_events(world, opp_id) == 1 and sum(found) >= 1  # the database is shared
-        await scan(later + timedelta(days=1))  # the same stay, later still: nothing new for this opp
+        await scan(world, later + timedelta(days=1))  # the same stay, later still: nothing new for this opp
         assert await breach_events(world, opp_id) == 1
 
         # Back to target and into active again: a new stay, which may breach once more.
         await world.api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "target"})
         await world.api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "active"})
-        await scan(later + timedelta(days=1))
-        await scan(later + timedelta(days=2))
+        await scan(world, later + timedelta(days=1))
+        await scan(world, later + timedelta(days=2))
         assert await breach_events(world, opp_id) == 2
+
+
+async def test_a_breach_still_unanswered_a_second_window_later_escalates_once(
+    database_url: str, broker: Broker
+) -> None:
+    async with running(database_url, broker, opportunity_sla_scan_seconds=0) as world:
+        opp_id = await opp_in_active(world)
+        now = datetime.now(UTC)  # active's SLA is 30 days; the second window as long again
+        await scan(world, now + timedelta(days=31))
+        await scan(world, now + timedelta(days=59))
+        assert await breach_events(world, opp_id, "opp.sla_escalated") == 0
+        await asyncio.gather(*(scan(world, now + timedelta(days=61)) for _ in range(4)))
+        await scan(world, now + timedelta(days=90))
+        [event] = await world.events("opp.sla_escalated", opp_id)
+        [breach] = await world.events("opp.sla_breached", opp_id)
+        assert event["stage"] == breach["stage"] == "active" and event["owner"] == "olga"
+        assert event["overdue_by_seconds"] > 30 * 86400 and event["breached_at"] is not None
+        sla = (await world.api.get(f"/v1/opportunities/{opp_id}")).json()["sla"]
+        assert sla["breached_at"] is not None and sla["escalated_at"] is not None  # state: as of today
+
+        # A stay that ends before its second window is over never escalates.
+        await world.api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "target"})
+        await world.api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "active"})
+        await scan(world, now + timedelta(days=31))
+        await world.api.post(f"/v1/opportunities/{opp_id}/stage", json={"stage": "target"})
+        await scan(world, now + timedelta(days=90))
+        assert await breach_events(world, opp_id) == 2
+        assert await breach_events(world, opp_id, "opp.sla_escalated") == 1
+
+
+async def test_a_fractional_factor_sets_the_second_window(database_url: str, broker: Broker) -> None:
+    async with running(
+        database_url, broker, opportunity_sla_scan_seconds=0, opportunity_sla_escalation_factor=0.5
+    ) as world:
+        opp_id = await opp_in_active(world)
+        now = datetime.now(UTC)  # 30 days' SLA, then half as long again: 45 days in the stage
+        await scan(world, now + timedelta(days=31))
+        await scan(world, now + timedelta(days=44))
+        assert await breach_events(world, opp_id, "opp.sla_escalated") == 0
+        await scan(world, now + timedelta(days=46))
+        assert await breach_events(world, opp_id, "opp.sla_escalated") == 1
+
+
+async def test_no_escalation_when_switched_off(database_url: str, broker: Broker) -> None:
+    async with running(
+        database_url, broker, opportunity_sla_scan_seconds=0, opportunity_sla_escalation_factor=0
+    ) as world:
+        opp_id = await opp_in_active(world)
+        now = datetime.now(UTC)
+        await scan(world, now + timedelta(days=31))
+        await scan(world, now + timedelta(days=365))
+        assert await breach_events(world, opp_id) == 1
+        assert await breach_events(world, opp_id, "opp.sla_escalated") == 0

@@ -16,7 +16,15 @@ from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"ingest": 8001, "matcher": 8002, "opportunity": 8003, "scoring": 8004}
+SERVICES = {
+    "console": 8000,
+    "ingest": 8001,
+    "matcher": 8002,
+    "opportunity": 8003,
+    "scoring": 8004,
+    "attribution": 8005,
+    "outbound": 8006,
+}
 PROMQL_WORDS = {
     "sum",
     "by",

@@ -52,7 +52,7 @@ class Scoring:
             body = response.json() if response.status_code == 200 else None
             return body if body and until(body) else None
 
-        return await eventually(found, timeout=20)
+        return await eventually(found, timeout=180)  # generous: CI shares two cores
 
     async def emitted(self, person_id: str) -> list[dict[str, Any]]:
         rows = await fetch(
@@ -254,7 +254,9 @@ async def test_lifecycle_moves_by_sales_are_recorded_and_emitted(scoring: Scorin
     assert body["history"][2]["actor"] == "ann"
     assert body["history"][-1]["reason"] == "project slipped to next year"
     stages = [e["lifecycle_stage"] for e in await scoring.emitted(person.lead_id)]
-    assert stages[-3:] == ["sal", "sql", "nurture"]
+    # An engagement scored between the moves emits its stage again: the moves are the changes.
+    changes = [stage for n, stage in enumerate(stages) if n == 0 or stages[n - 1] != stage]
+    assert changes[-3:] == ["sal", "sql", "nurture"]
     assert (await client.get("/v1/people/nobody/lifecycle")).status_code == 404
 
 
@@ -301,7 +303,7 @@ async def test_buying_group_engagement_and_deal_stages_from_opportunity_events(s
         body = response.json() if response.status_code == 200 else None
         return body if body and len(body["members"]) == 3 and body["total_engagement"] > 25 else None
 
-    body = await eventually(group, timeout=20)
+    body = await eventually(group, timeout=180)
     assert body["engaged"] == [contacts[champion.lead_id]]
     assert set(body["not_engaged"]) == {contacts[buyer.lead_id], contacts[quiet.lead_id]}
     assert body["roles_not_covered"] == ["decision_maker", "influencer", "technical_buyer"]
@@ -338,7 +340,7 @@ async def test_buying_group_engagement_and_deal_stages_from_opportunity_events(s
         response = await scoring.client.get(f"/v1/opportunities/{opp_id}/buying-group-engagement")
         return len(response.json()["members"]) == 2
 
-    await eventually(removed, timeout=20)
+    await eventually(removed, timeout=180)
     assert (await scoring.client.get("/v1/opportunities/unknown/buying-group-engagement")).status_code == 404
 
 
@@ -363,7 +365,7 @@ async def test_the_scheduled_decay_pass_emits_decayed_scores_by_itself(
                 events = await scoring.emitted(person.lead_id)
                 return events if len(events) >= 4 else []
 
-            events = await eventually(decayed, timeout=40)
+            events = await eventually(decayed, timeout=180)
     finally:
         await producer.stop()
     scores = [e["score"] for e in events]

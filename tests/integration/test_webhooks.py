@@ -203,6 +203,7 @@ async def test_mautic_batch_items_are_judged_alone_and_the_bad_one_can_be_fixed(
     assert (await ingest.get("/v1/quarantine", params={"source": "mautic"})).json() == []
     [done] = (await ingest.get("/v1/quarantine", params={"source": "mautic", "status": "resubmitted"})).json()
     assert done["resubmitted_payload"] == fixed and done["payload"] == held["payload"] and done["lead_id"]
+    assert done["resolved_by"] == "api"  # the caller: the test's key is named `api`
     assert (await ingest.post(f"/v1/quarantine/{held['quarantine_id']}/resubmit", json={})).status_code == 409
 
     replay = await ingest.post("/v1/webhooks/mautic", content=body, headers=headers)

@@ -37,6 +37,12 @@ class FakeUnitOfWork(UnitOfWork):
         self.inbox.add((consumer, event_id))
         return claimed
 
+    async def claim_many(self, consumer: str, event_ids: list[str]) -> set[str]:
+        return {event_id for event_id in event_ids if await self.claim(consumer, event_id)}
+
+    async def backlog(self, cap: int) -> int:
+        return 0
+
     async def dead_letter(self, letter: DeadLetter) -> None:
         self.dead_letters.append(letter)
 

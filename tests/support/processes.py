@@ -26,8 +26,10 @@ class ServiceProcesses:
         self.headers = {"Authorization": f"Bearer {settings['api_keys'][0]}"}
 
     def start(self, name: str) -> None:
+        """Start `name`: a service, or a replica of one (`matcher:2`) in the same group."""
+        service = name.partition(":")[0]
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "deploy.cli", "serve", name, "--port", str(self.ports[name])],
+            [sys.executable, "-m", "deploy.cli", "serve", service, "--port", str(self.ports[name])],
             env=self.env,
             stdout=self.logs[name],
             stderr=subprocess.STDOUT,

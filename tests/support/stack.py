@@ -53,7 +53,7 @@ class InProcessStack:
         runtime: Runtime = self.apps[name].state.runtime
         return runtime
 
-    async def wait_connected(self, timeout: float = 30.0) -> None:
+    async def wait_connected(self, timeout: float = 120.0) -> None:
         await eventually(lambda: _all_connected([self.runtime(n) for n in self.names]), timeout)
 
     async def __aexit__(
@@ -66,7 +66,7 @@ async def _all_connected(runtimes: list[Runtime]) -> bool:
     return all(r.broker_connected and (r.consumer is None or r.consumer.assigned()) for r in runtimes)
 
 
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 30.0, interval: float = 0.1) -> T:
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 180.0, interval: float = 0.1) -> T:
     """Poll `check` until it returns something truthy; fail with its last value after `timeout`."""
     deadline = time.monotonic() + timeout
     last: T | None = None

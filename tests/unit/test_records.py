@@ -21,6 +21,8 @@ from services.matcher.domain.accounts import StoredAccount
 from services.matcher.domain.inputs import AccountImportRow, AccountIn, AccountPatch
 from services.opportunity.adapters import tables as opportunity_tables
 from services.opportunity.app import models as opportunity
+from services.outbound.adapters import tables as outbound_tables
+from services.outbound.app import models as outbound
 from services.scoring.adapters import tables as scoring_tables
 from services.scoring.app import models as scoring
 from shared.events.catalog import AccountCreated, AccountFields, LeadCreated, LeadFields
@@ -67,6 +69,11 @@ def _held(record: type[BaseModel], table: type[BaseModel], *, not_stored: set[st
         (scoring.AccountFacts, scoring_tables.Account, set(), set()),
         (scoring.Deal, scoring_tables.Deal, set(), set()),
         (scoring.Membership, scoring_tables.GroupMember, set(), {"added_at"}),
+        (scoring.SegmentMember, scoring_tables.SegmentMember, set(), set()),
+        (outbound.Subscription, outbound_tables.Subscription, set(), set()),
+        (outbound.Delivery, outbound_tables.Delivery, set(), {"seq"}),
+        (outbound.Attempt, outbound_tables.Attempt, set(), {"id"}),
+        (outbound.Alert, outbound_tables.Alert, set(), {"seq"}),
     ],
 )
 def test_a_record_is_what_its_table_holds(

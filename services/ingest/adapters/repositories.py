@@ -7,7 +7,8 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Text, TextClause, bindparam, cast, delete, false, or_, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -15,12 +16,13 @@ from services.ingest.adapters.tables import (
     Engagement,
     Erasure,
     Lead,
+    LeadImportRow,
     LeadSourceId,
     QuarantinedItem,
     WebhookDelivery,
     WebhookReceipt,
 )
-from services.ingest.app.models import Quarantined
+from services.ingest.app.models import LeadImport, Quarantined
 from services.ingest.domain.leads import StoredLead
 from shared.db import delete_batch, insert_or_skip
 
@@ -45,6 +47,12 @@ class SqlLeads:
         row = {"lead_id": lead_id, **fields}
         statement = _insert_unless_erased(tuple(row), consented=bool(fields.get("marketing_consent")))
         return await self._session.scalar(statement, row) is not None
+
+    async def insert_many(self, leads: list[dict[str, Any]]) -> dict[str, str]:
+        if not leads:
+            return {}
+        rows = await self._session.execute(_insert_many_unless_erased(tuple(leads[0])), {"rows": leads})
+        return {email: lead_id for lead_id, email in rows}
 
     async def update(self, lead_id: str, changes: dict[str, Any], *, version: int, at: datetime) -> None:
         await self._session.execute(
@@ -93,6 +101,22 @@ def _insert_unless_erased(columns: tuple[str, ...], *, consented: bool) -> TextC
         f"INSERT INTO leads ({names}) SELECT {values}{guard} ON CONFLICT (email) DO NOTHING RETURNING lead_id"
     )
     return text(sql).bindparams(*(bindparam(name, type_=LEADS.c[name].type) for name in columns))
+
+
+@lru_cache(maxsize=8)
+def _insert_many_unless_erased(columns: tuple[str, ...]) -> TextClause:
+    """The single-lead insert's rule for a whole chunk, in one statement over a JSON array."""
+    names = ", ".join(columns)
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    typed = ", ".join(f"{name} {LEADS.c[name].type.compile(dialect=dialect)}" for name in columns)
+    sql = (
+        f"INSERT INTO leads ({names}, status, version)"
+        f" SELECT {names}, 'new', 1 FROM jsonb_to_recordset(:rows) AS r({typed})"
+        " WHERE coalesce(r.marketing_consent, false) OR NOT EXISTS (SELECT 1 FROM erasures"
+        " WHERE email_hash = encode(sha256(convert_to(r.email, 'UTF8')), 'hex'))"
+        " ON CONFLICT (email) DO NOTHING RETURNING lead_id, email"
+    )
+    return text(sql).bindparams(bindparam("rows", type_=JSONB))
 
 
 class SqlEngagements:
@@ -145,18 +169,21 @@ class SqlDeliveries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def record(
-        self, *, source: str, delivery_id: str, content_type: str, body: bytes, response: dict[str, Any]
-    ) -> bool:
-        row = {
-            "source": source,
-            "delivery_id": delivery_id,
-            "content_type": content_type,
-            "body": body,
-            "response": response,
-        }
+    async def record(self, *, source: str, delivery_id: str, content_type: str, body: bytes) -> bool:
+        row = {"source": source, "delivery_id": delivery_id, "content_type": content_type, "body": body}
         statement = insert_or_skip(DELIVERIES, tuple(row), ("source", "delivery_id"), "delivery_id")
         return await self._session.scalar(statement, row) is not None
+
+    async def answered(
+        self, source: str, delivery_id: str, response: dict[str, Any], *, keep_body: bool
+    ) -> None:
+        values: dict[str, Any] = {"response": response} if keep_body else {"response": response, "body": b""}
+        await self._session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.source) == source, col(WebhookDelivery.delivery_id) == delivery_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
     async def answer(self, source: str, delivery_id: str) -> dict[str, Any] | None:
         response: dict[str, Any] | None = await self._session.scalar(
@@ -269,10 +296,11 @@ class SqlQuarantine:
         *,
         status: str,
         at: datetime,
+        by: str,
         resubmitted_payload: dict[str, Any] | None = None,
         lead_id: str | None = None,
     ) -> None:
-        values: dict[str, Any] = {"status": status, "resolved_at": at}
+        values: dict[str, Any] = {"status": status, "resolved_at": at, "resolved_by": by}
         if status == "resubmitted":
             values |= {"resubmitted_payload": resubmitted_payload, "lead_id": lead_id}
         await self._session.execute(
@@ -297,3 +325,26 @@ class SqlErasures:
             select(col(Erasure.erasure_id)).where(col(Erasure.email_hash) == email_hash).limit(1)
         )
         return found is not None
+
+
+class SqlImports:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def save(self, report: LeadImport) -> None:
+        values = {
+            "import_id": report.import_id,
+            "status": report.status,
+            "report": report.model_dump(mode="json"),
+            "started_at": report.started_at,
+            "updated_at": report.updated_at,
+        }
+        await self._session.execute(
+            insert(LeadImportRow)
+            .values(**values)
+            .on_conflict_do_update(index_elements=["import_id"], set_=values)
+        )
+
+    async def get(self, import_id: str) -> LeadImport | None:
+        row = await self._session.get(LeadImportRow, import_id, populate_existing=True)
+        return LeadImport.model_validate(row.report) if row else None

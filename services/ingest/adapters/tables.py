@@ -56,6 +56,8 @@ class Engagement(IngestTable, table=True):
     kind: str
     occurred_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     campaign: str | None = None
+    campaign_external_id: str | None = None  # the platform's id, when `campaign` is the name
+    source: str | None = None
     url: str | None = None
     properties: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONB, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
@@ -112,6 +114,7 @@ class QuarantinedItem(IngestTable, table=True):
     resubmitted_payload: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(JSONB))
     lead_id: str | None = None
     resolved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    resolved_by: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
@@ -124,3 +127,14 @@ class Erasure(IngestTable, table=True):
     requested_by: str
     leads: int
     requested_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class LeadImportRow(IngestTable, table=True):
+    """A bulk lead import's progress report, saved with each chunk it loads."""
+
+    __tablename__ = "lead_imports"
+    import_id: str = Field(primary_key=True)
+    status: str
+    report: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    started_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())

@@ -18,3 +18,4 @@ class SqlIngestUnitOfWork(SqlUnitOfWork, IngestUnitOfWork):
         self.receipts = r.SqlReceipts(session)
         self.quarantine = r.SqlQuarantine(session)
         self.erasures = r.SqlErasures(session)
+        self.imports = r.SqlImports(session)

@@ -90,12 +90,13 @@ async def _engagement(
             kind=item.kind,
             occurred_at=item.occurred_at,
             campaign=item.campaign,
+            campaign_external_id=item.campaign_external_id,
             url=item.url,
             properties=item.properties,
         )
     except ValidationError as exc:
         raise _rejection(exc) from exc
-    _, lead_id, status = await record_engagement(uow, engagement)
+    _, lead_id, status = await record_engagement(uow, engagement, source=source)
     return lead_id, status
 
 

@@ -83,8 +83,11 @@ async def _apply_changes(
     return current.lead_id, "updated"
 
 
-async def record_engagement(uow: IngestUnitOfWork, engagement: EngagementIn) -> tuple[str, str, str]:
-    """Store the engagement (creating the lead for an unseen email); returns ids and status."""
+async def record_engagement(
+    uow: IngestUnitOfWork, engagement: EngagementIn, *, source: str = "api"
+) -> tuple[str, str, str]:
+    """Store the engagement (creating the lead for an unseen email) with its campaign as the
+    source sent it; returns ids and status."""
     if engagement.lead_id:
         lead = await uow.leads.get(engagement.lead_id)
         if lead is None:
@@ -112,6 +115,8 @@ async def record_engagement(uow: IngestUnitOfWork, engagement: EngagementIn) -> 
         "kind": engagement.kind,
         "occurred_at": occurred_at,
         "campaign": engagement.campaign,
+        "campaign_external_id": engagement.campaign_external_id,
+        "source": source,
         "url": engagement.url,
         "properties": engagement.properties,
     }

@@ -60,3 +60,35 @@ class Quarantined(BaseModel):
     )
     created_at: datetime
     resolved_at: datetime | None = None
+    resolved_by: str | None = Field(None, description="Who resubmitted or discarded it.")
+
+
+MAX_REPORTED_ERRORS = 1000
+
+
+class LeadImport(BaseModel):
+    """A bulk lead import's progress, kept in the database (any replica answers for it)."""
+
+    import_id: str
+    format: str
+    status: Literal["running", "done", "failed"] = "running"
+    phase: str = "parsing"
+    rows_read: int = 0
+    rows_valid: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = Field(0, description="Valid rows not recorded (the person was erased).")
+    error_count: int = 0
+    errors: list[dict[str, JsonValue]] = Field(
+        default_factory=list, description=f"line, field and reason of the first {MAX_REPORTED_ERRORS}"
+    )
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+    failure: str | None = None
+
+    def error(self, line: int, field: str, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"line": line, "field": field, "reason": reason})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.ingest.app.models import Quarantined
+from services.ingest.app.models import LeadImport, Quarantined
 from services.ingest.domain.leads import StoredLead
 from shared.uow import UnitOfWork
 
@@ -18,6 +18,11 @@ class Leads(Protocol):
     async def insert(self, lead_id: str, fields: dict[str, Any]) -> bool:
         """False when a lead with this email exists, or the person was erased and `fields`
         bring no fresh marketing consent (nothing written)."""
+        ...
+
+    async def insert_many(self, leads: list[dict[str, Any]]) -> dict[str, str]:
+        """Insert the leads whose email is new (and not erased, unless consented) in one
+        statement; the email and lead id of each inserted."""
         ...
 
     async def update(self, lead_id: str, changes: dict[str, Any], *, version: int, at: datetime) -> None: ...
@@ -56,10 +61,14 @@ class SourceIds(Protocol):
 class Deliveries(Protocol):
     """Webhook deliveries as received, with the answer given (returned again on a redelivery)."""
 
-    async def record(
-        self, *, source: str, delivery_id: str, content_type: str, body: bytes, response: dict[str, Any]
-    ) -> bool:
+    async def record(self, *, source: str, delivery_id: str, content_type: str, body: bytes) -> bool:
         """False when this delivery was received before."""
+        ...
+
+    async def answered(
+        self, source: str, delivery_id: str, response: dict[str, Any], *, keep_body: bool
+    ) -> None:
+        """The answer given to the delivery (returned again on a redelivery)."""
         ...
 
     async def answer(self, source: str, delivery_id: str) -> dict[str, Any] | None: ...
@@ -112,6 +121,7 @@ class QuarantineStore(Protocol):
         *,
         status: str,
         at: datetime,
+        by: str,
         resubmitted_payload: dict[str, Any] | None = None,
         lead_id: str | None = None,
     ) -> None: ...
@@ -125,6 +135,12 @@ class Erasures(Protocol):
         ...
 
 
+class Imports(Protocol):
+    async def save(self, report: LeadImport) -> None: ...
+
+    async def get(self, import_id: str) -> LeadImport | None: ...
+
+
 class IngestUnitOfWork(UnitOfWork):
     leads: Leads
     engagements: Engagements
@@ -133,3 +149,4 @@ class IngestUnitOfWork(UnitOfWork):
     receipts: Receipts
     quarantine: QuarantineStore
     erasures: Erasures
+    imports: Imports

@@ -25,6 +25,7 @@ from services.ingest.domain.normalise import storable
 from services.ingest.domain.webhooks.items import MalformedBody, RawItem
 from services.ingest.settings import IngestSettings
 from shared.errors import Conflict, DomainError, Invalid, NotFound, Unauthorized
+from shared.group_commit import GroupCommit
 from shared.telemetry import instruments
 
 log = structlog.get_logger(__name__)
@@ -58,7 +59,7 @@ def authenticate(received: Received, settings: IngestSettings) -> None:
 
 
 async def receive(
-    uows: Uows, received: Received, settings: IngestSettings, people: PeopleReader
+    uows: Uows, received: Received, settings: IngestSettings, people: PeopleReader, *, group: GroupCommit
 ) -> WebhookAnswer:
     """Store an authenticated delivery; a redelivery gets the first delivery's answer and stores
     nothing."""
@@ -77,7 +78,7 @@ async def receive(
     if spec.reads_people:
         async with uows() as uow:
             batch = await resolve_ids(uow, source, batch, people)
-    answer = await _store(uows, received, spec, delivery_id, batch)
+    answer = await _store(group, uows, received, delivery_id, batch, receipts=spec.receipts)
     for item in answer.items:
         count("webhooks.items", "Webhook items by outcome.", source, outcome=item.outcome)
     return answer
@@ -98,25 +99,30 @@ def _authenticate(spec: Source, received: Received, settings: IngestSettings) ->
 
 
 async def _store(
-    uows: Uows, received: Received, spec: Source, delivery_id: str, batch: list[Unit]
+    group: GroupCommit, uows: Uows, received: Received, delivery_id: str, batch: list[Unit], *, receipts: bool
 ) -> WebhookAnswer:
-    """The delivery row is written last, so a redelivery costs its items' work once more, and in
-    exchange a first delivery costs one statement: a redelivery is rolled back and answered as before."""
+    """The delivery is claimed first, so a redelivery does no work and gets the first answer; a
+    first delivery shares its commit with concurrent requests."""
     source = received.source
-    async with uows() as uow:
-        outcomes = [await judge(uow, source, delivery_id, unit, receipts=spec.receipts) for unit in batch]
+
+    async def store(uow: IngestUnitOfWork) -> WebhookAnswer | None:
+        body = received.request.body
+        if not await uow.deliveries.record(
+            source=source, delivery_id=delivery_id, content_type=received.content_type, body=body
+        ):
+            return None
+        outcomes = [await judge(uow, source, delivery_id, unit, receipts=receipts) for unit in batch]
         answer = WebhookAnswer.of(source, delivery_id, outcomes)
-        first = await uow.deliveries.record(
-            source=source,
-            delivery_id=delivery_id,
-            content_type=received.content_type,
-            # A delivery naming an erased person is not kept: its answer says what became of it.
-            body=b"" if any(o.status == "erased" for o in outcomes) else received.request.body,
-            response=answer.model_dump(mode="json"),
+        # A delivery naming an erased person is not kept: its answer says what became of it.
+        erased = any(o.status == "erased" for o in outcomes)
+        await uow.deliveries.answered(
+            source, delivery_id, answer.model_dump(mode="json"), keep_body=not erased
         )
-        if first:
-            await uow.commit()
-            return answer
+        return answer
+
+    answer = await group(store)
+    if answer is not None:
+        return answer
     async with uows() as uow:
         return WebhookAnswer.model_validate(await uow.deliveries.answer(source, delivery_id))
 
@@ -198,6 +204,7 @@ async def resubmit(
     payload: dict[str, Any] | None,
     settings: IngestSettings,
     people: PeopleReader,
+    actor: str,
 ) -> list[ItemOutcome]:
     """Take a quarantined item again, as stored or as corrected; still refused -> Invalid and it stays."""
     row = await _open_item(uow, quarantine_id)
@@ -220,17 +227,18 @@ async def resubmit(
         quarantine_id,
         status="resubmitted",
         at=datetime.now(UTC),
+        by=actor,
         resubmitted_payload=payload,
         lead_id=next((o.lead_id for o in outcomes if o.lead_id), None),
     )
     return outcomes
 
 
-async def discard(uow: IngestUnitOfWork, quarantine_id: str) -> None:
+async def discard(uow: IngestUnitOfWork, quarantine_id: str, actor: str) -> None:
     """Give up on a quarantined item (kept, marked discarded)."""
     if await uow.quarantine.get(quarantine_id, lock=True) is None:
         raise NotFound(f"No quarantined item {quarantine_id}.")
-    await uow.quarantine.resolve(quarantine_id, status="discarded", at=datetime.now(UTC))
+    await uow.quarantine.resolve(quarantine_id, status="discarded", at=datetime.now(UTC), by=actor)
 
 
 async def _open_item(uow: IngestUnitOfWork, quarantine_id: str) -> Quarantined:

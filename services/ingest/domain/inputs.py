@@ -56,7 +56,10 @@ class EngagementIn(Storable):
     lead_id: Short | None = None
     kind: EngagementKind
     occurred_at: datetime | None = None
-    campaign: Short | None = None
+    campaign: Short | None = Field(None, description="The campaign: its name, or the platform's id.")
+    campaign_external_id: Short | None = Field(
+        None, description="The platform's id of the campaign, when `campaign` is its name."
+    )
     url: Annotated[str, Field(max_length=2048)] | None = None
     properties: dict[str, JsonValue] = Field(default_factory=dict)
 

@@ -11,6 +11,7 @@ from services.ingest.app.models import ItemOutcome, Quarantined
 from services.ingest.domain.inputs import EngagementIn, LeadIn
 from services.ingest.domain.leads import StoredLead, normalised_lead
 from services.ingest.entrypoints.deps import GroupDep, PeopleDep, SettingsDep, UowDep
+from services.ingest.entrypoints.imports import router as import_router
 from services.ingest.entrypoints.models import (
     EngagementAccepted,
     ErasureAccepted,
@@ -21,6 +22,7 @@ from services.ingest.entrypoints.models import (
 from shared.app import CallerDep, right
 
 router = APIRouter(tags=["ingest"])
+router.include_router(import_router)
 
 
 @router.post("/leads", status_code=status.HTTP_202_ACCEPTED)
@@ -70,10 +72,16 @@ async def list_quarantine(
 
 @router.post("/quarantine/{quarantine_id}/resubmit", openapi_extra=right("webhook-admin"))
 async def resubmit_quarantined(
-    quarantine_id: str, fix: Resubmission, uow: UowDep, settings: SettingsDep, people: PeopleDep
+    quarantine_id: str,
+    fix: Resubmission,
+    uow: UowDep,
+    settings: SettingsDep,
+    people: PeopleDep,
+    caller: CallerDep,
 ) -> list[ItemOutcome]:
-    """Take a quarantined item again, as stored or as corrected; still invalid -> 422 and it stays."""
-    outcomes = await webhooks.resubmit(uow, quarantine_id, fix.payload, settings, people)
+    """Take a quarantined item again, as stored or as corrected; still invalid -> 422 and it stays.
+    The caller is recorded as `resolved_by`."""
+    outcomes = await webhooks.resubmit(uow, quarantine_id, fix.payload, settings, people, caller)
     await uow.commit()
     return outcomes
 
@@ -83,7 +91,7 @@ async def resubmit_quarantined(
     status_code=status.HTTP_204_NO_CONTENT,
     openapi_extra=right("webhook-admin"),
 )
-async def discard_quarantined(quarantine_id: str, uow: UowDep) -> None:
-    """Give up on a quarantined item (kept, marked discarded)."""
-    await webhooks.discard(uow, quarantine_id)
+async def discard_quarantined(quarantine_id: str, uow: UowDep, caller: CallerDep) -> None:
+    """Give up on a quarantined item (kept, marked discarded, the caller as `resolved_by`)."""
+    await webhooks.discard(uow, quarantine_id, caller)
     await uow.commit()

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from services.ingest.app import sources, webhooks
 from services.ingest.app.models import WebhookAnswer
-from services.ingest.entrypoints.deps import PeopleDep, SettingsDep, UowsDep
+from services.ingest.entrypoints.deps import GroupDep, PeopleDep, SettingsDep, UowsDep
 from services.ingest.settings import IngestSettings
 from shared.problems import Problem
 
@@ -48,7 +48,7 @@ _in_flight = 0
     },
 )
 async def receive(
-    source: str, request: Request, settings: SettingsDep, uows: UowsDep, people: PeopleDep
+    source: str, request: Request, settings: SettingsDep, uows: UowsDep, people: PeopleDep, group: GroupDep
 ) -> Response:
     global _in_flight
     spec = sources.source(source)
@@ -74,7 +74,7 @@ async def receive(
         raise Problem(429, "Too Many Requests", "Cascade is busy; retry shortly.", {"Retry-After": "1"})
     _in_flight += 1
     try:
-        answer = await webhooks.receive(uows, received, settings, people)
+        answer = await webhooks.receive(uows, received, settings, people, group=group)
     finally:
         _in_flight -= 1
     if spec.reply is not None:

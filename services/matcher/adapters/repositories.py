@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -120,20 +122,31 @@ class SqlAccounts:
     async def candidates(self, lead: LeadFacts) -> list[AccountProfile]:
         return await find_candidates(await raw_connection(self._session), lead)
 
+    async def of_inactive_owners(self, batch: int) -> list[StoredAccount]:
+        inactive = select(col(t.Rep.rep_id)).where(col(t.Rep.active).is_(False))
+        rows = await self._session.scalars(
+            select(t.Account)
+            .where(col(t.Account.owner).in_(inactive))
+            .order_by(col(t.Account.account_id))
+            .limit(batch)
+            .with_for_update(skip_locked=True, of=t.Account)
+        )
+        return [StoredAccount.model_validate(row, from_attributes=True) for row in rows]
+
     async def touch(self, account_id: str, at: datetime) -> None:
         await self._session.execute(
             update(t.Account).where(col(t.Account.account_id) == account_id).values(last_activity_at=at)
         )
 
     async def track_opp(
-        self, opp_id: str, account_id: str, stage: str, *, is_open: bool, replace: bool
+        self, opp_id: str, account_id: str, stage: str, *, is_open: bool, version: int
     ) -> None:
-        values = {"account_id": account_id, "stage": stage, "open": is_open}
+        values = {"account_id": account_id, "stage": stage, "open": is_open, "version": version}
         statement = insert(t.AccountOpp).values(opp_id=opp_id, **values)
         await self._session.execute(
-            statement.on_conflict_do_update(index_elements=["opp_id"], set_=values)
-            if replace
-            else statement.on_conflict_do_nothing()
+            statement.on_conflict_do_update(
+                index_elements=["opp_id"], set_=values, where=col(t.AccountOpp.version) < version
+            )
         )
         await lock(self._session, f"opps:{account_id}")
         open_opps = (
@@ -264,9 +277,22 @@ class SqlMatches:
             statement.on_conflict_do_update(index_elements=["lead_id"], set_={"changes": merged})
         )
 
+    async def field_versions(self, lead_id: str) -> dict[str, int]:
+        row = await self._session.get(t.LeadFieldVersions, lead_id, populate_existing=True)
+        return dict(row.versions) if row is not None else {}
+
+    async def put_field_versions(self, lead_id: str, versions: dict[str, int]) -> None:
+        statement = insert(t.LeadFieldVersions).values(lead_id=lead_id, versions=versions)
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=["lead_id"], set_={"versions": versions})
+        )
+
     async def erase(self, lead_ids: list[str]) -> list[str]:
         await self._session.execute(
             delete(t.EarlyLeadChanges).where(col(t.EarlyLeadChanges.lead_id).in_(lead_ids))
+        )
+        await self._session.execute(
+            delete(t.LeadFieldVersions).where(col(t.LeadFieldVersions.lead_id).in_(lead_ids))
         )
         for lead_id in lead_ids:
             await self.put_if_absent(
@@ -280,24 +306,24 @@ class SqlMatches:
         return [str(contact) for contact in contacts]
 
 
-class SqlRoutingCounts:
+class SqlImports:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def of_pool(self, pool: str) -> dict[str, int]:
-        await lock(self._session, f"routing:{pool}")
-        rows = await self._session.execute(
-            select(col(t.RoutingCount.owner), col(t.RoutingCount.assigned)).where(
-                col(t.RoutingCount.pool) == pool
-            )
-        )
-        return {owner: count for owner, count in rows.tuples()}
-
-    async def count(self, pool: str, owner: str) -> None:
-        statement = insert(t.RoutingCount).values(pool=pool, owner=owner, assigned=1)
+    async def save(self, progress: ImportProgress) -> None:
+        report = json.loads(json.dumps(asdict(progress), default=str))
+        statement = insert(t.AccountImport).values(import_id=progress.import_id, report=report)
         await self._session.execute(
             statement.on_conflict_do_update(
-                index_elements=["pool", "owner"],
-                set_={"assigned": t.RoutingCount.__table__.c.assigned + 1},  # type: ignore[attr-defined]
+                index_elements=["import_id"], set_={"report": report, "updated_at": func.now()}
             )
         )
+
+    async def get(self, import_id: str) -> ImportProgress | None:
+        row = await self._session.get(t.AccountImport, import_id)
+        if row is None:
+            return None
+        report = dict(row.report)
+        for name in ("started_at", "finished_at"):
+            report[name] = datetime.fromisoformat(report[name]) if report[name] else None
+        return ImportProgress(**report)

@@ -90,6 +90,23 @@ class EarlyLeadChanges(MatcherTable, table=True):
     changes: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
 
 
+class LeadFieldVersions(MatcherTable, table=True):
+    """Per lead, the version of the `lead.updated` that last set each person field."""
+
+    __tablename__ = "lead_field_versions"
+    lead_id: str = Field(primary_key=True)
+    versions: dict[str, int] = Field(sa_column=sa.Column(JSONB, nullable=False))
+
+
+class AccountImport(MatcherTable, table=True):
+    """An account import's report, where every replica can read it."""
+
+    __tablename__ = "account_imports"
+    import_id: str = Field(primary_key=True)
+    report: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
 class ReviewItem(MatcherTable, table=True):
     """A lead waiting for a person: uncertain matches, and no-matches under policy `review`."""
 
@@ -112,12 +129,59 @@ class ReviewItem(MatcherTable, table=True):
 
 
 class RoutingCount(MatcherTable, table=True):
-    """How many new accounts each member of a territory pool was given (weighted round-robin)."""
+    """How many accounts each member of a pool was given in the pool's turn (weighted round-robin)."""
 
     __tablename__ = "routing_counts"
     pool: str = Field(primary_key=True)
+    turn: int = Field(default=1, primary_key=True)
     owner: str = Field(primary_key=True)
     assigned: int = 0
+
+
+class Rep(MatcherTable, table=True):
+    """A person who sells (`shared.events.teams.RepFields`)."""
+
+    __tablename__ = "reps"
+    rep_id: str = Field(primary_key=True)
+    name: str
+    team: str
+    email: str | None = None
+    countries: list[str] = Field(default_factory=list, sa_column=sa.Column(ARRAY(sa.Text), nullable=False))
+    regions: list[str] = Field(default_factory=list, sa_column=sa.Column(ARRAY(sa.Text), nullable=False))
+    segments: list[str] = Field(default_factory=list, sa_column=sa.Column(ARRAY(sa.Text), nullable=False))
+    capacity: int | None = None
+    time_zone: str = "UTC"
+    work_start: str = "00:00"
+    work_end: str = "24:00"
+    work_days: list[int] = Field(default_factory=list, sa_column=sa.Column(ARRAY(sa.Integer), nullable=False))
+    out_of_office_from: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)
+    )
+    out_of_office_until: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)
+    )
+    active: bool = True
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_by: str | None = None
+
+
+class Pool(MatcherTable, table=True):
+    """Reps who share a team's work in a territory, with weights (`shared.events.teams.PoolFields`)."""
+
+    __tablename__ = "pools"
+    pool_id: str = Field(primary_key=True)
+    name: str
+    team: str = Field(index=True)
+    countries: list[str] = Field(default_factory=list, sa_column=sa.Column(ARRAY(sa.Text), nullable=False))
+    regions: list[str] = Field(default_factory=list, sa_column=sa.Column(ARRAY(sa.Text), nullable=False))
+    segments: list[str] = Field(default_factory=list, sa_column=sa.Column(ARRAY(sa.Text), nullable=False))
+    members: list[dict[str, Any]] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    sticky: bool = False
+    turn: int = 1
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_by: str | None = None
 
 
 class AccountOpp(MatcherTable, table=True):
@@ -128,3 +192,4 @@ class AccountOpp(MatcherTable, table=True):
     account_id: str = Field(index=True)
     stage: str
     open: bool
+    version: int = 0

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matcher.adapters import repositories as r
 from services.matcher.adapters.review import SqlReviewQueue
+from services.matcher.adapters.teams import SqlRoutingCounts, SqlTeams
 from services.matcher.app.uow import MatcherUnitOfWork
 from shared.sql_uow import SqlUnitOfWork
 
@@ -16,4 +17,6 @@ class SqlMatcherUnitOfWork(SqlUnitOfWork, MatcherUnitOfWork):
         self.contacts = r.SqlContacts(session)
         self.matches = r.SqlMatches(session)
         self.review = SqlReviewQueue(session)
-        self.routing = r.SqlRoutingCounts(session)
+        self.routing = SqlRoutingCounts(session)
+        self.imports = r.SqlImports(session)
+        self.teams = SqlTeams(session)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.matcher.app.accounts import add_account
+from services.matcher.app.accounts import add_account, update_account
 from services.matcher.app.models import Match
 from services.matcher.app.uow import MatcherUnitOfWork
 from services.matcher.domain.matching import AccountProfile, LeadFacts, account_from_lead
-from services.matcher.domain.routing import Assignment, Pool, assign, pool_for
+from services.matcher.domain.routing import ACCOUNT_TEAM, Assignment
+from shared.assignment import Workload, choose, pool_for, pool_of, rep_of
 from shared.events import LeadConverted
 from shared.events.catalog import LeadFields
+from shared.territory import Place
 
 
 @dataclass(frozen=True)
@@ -24,23 +25,39 @@ class Verdict:
 
 
 async def route(
-    uow: MatcherUnitOfWork, account_owner: str | None, country: str | None, pools: Sequence[Pool]
+    uow: MatcherUnitOfWork, owner: str | None, place: Place, *, account_id: str | None = None
 ) -> Assignment:
-    """The account's owner, else the next member of the territory pool (its counts locked)."""
-    pool = None if account_owner else pool_for(country, pools)
-    assigned = await uow.routing.of_pool(pool.name) if pool is not None else {}
-    assignment = assign(account_owner, country, pools, assigned)
-    if pool is not None and assignment.owner is not None:
-        await uow.routing.count(pool.name, assignment.owner)
+    """The account's owner unless the directory knows them inactive; else the next available
+    member of the sales pool for the account's territory (its turn's counts locked), who then
+    owns the account (`account.updated`)."""
+    held = await uow.teams.rep(owner) if owner else None
+    if owner and (held is None or held.active):
+        return Assignment(owner, "the account's owner")
+    if account_id is not None and (account := await uow.accounts.get(account_id)) is not None:
+        place = Place.of(account.country or place.country, account.employees)
+    pools = [pool_of(p) for p in await uow.teams.pools(ACCOUNT_TEAM)]
+    why = f"the account's owner {owner} is inactive; " if owner else ""
+    pool = pool_for(pools, ACCOUNT_TEAM, place)
+    if pool is None:
+        return Assignment(None, f"{why}no {ACCOUNT_TEAM} pool covers {place.describe()}", rule="no_pool")
+    counts = await uow.routing.of_pool(pool.pool_id, pool.turn)
+    reps = {r.rep_id: rep_of(r) for r in await uow.teams.reps([m.rep_id for m in pool.members])}
+    # Owning an account is not work of the hour: working hours do not count, absence does.
+    decision = choose(pool, reps, Workload(counts=counts), datetime.now(UTC), place, hours=False)
+    if decision.rep_id is not None:
+        await uow.routing.count(pool.pool_id, pool.turn, decision.rep_id)
+    assignment = Assignment(decision.rep_id, why + decision.explain(), pool.pool_id, decision.rule, pool.turn)
+    if account_id is not None and assignment.owner is not None:
+        await update_account(uow, account_id, {"owner": assignment.owner})
     return assignment
 
 
 async def found_account(
-    uow: MatcherUnitOfWork, lead: LeadFacts, pools: Sequence[Pool], *, name: str | None = None
+    uow: MatcherUnitOfWork, lead: LeadFacts, *, name: str | None = None
 ) -> tuple[AccountProfile, Assignment, bool]:
     """A new account from the lead (option 1), or the one that claimed its domain meanwhile."""
     new = account_from_lead(lead)
-    assignment = await route(uow, None, lead.country, pools)
+    assignment = await route(uow, None, Place.of(new.country, new.employees))
     fields = {
         "name": name or new.name,
         "domains": list(new.domains),
@@ -55,7 +72,8 @@ async def found_account(
     owner_id = await uow.accounts.owner_of_domain(taken[0])
     existing = await uow.accounts.get(owner_id) if owner_id else None
     assert existing is not None, "a claimed domain always has its account"
-    return existing.profile(), await route(uow, existing.owner, lead.country, pools), False
+    place = Place.of(lead.country, lead.employees)
+    return existing.profile(), await route(uow, existing.owner, place, account_id=existing.account_id), False
 
 
 async def convert(

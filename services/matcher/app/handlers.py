@@ -9,6 +9,7 @@ from services.matcher.app.erasure import on_person_erased
 from services.matcher.app.review import queue_for_review
 from services.matcher.app.uow import MatcherUnitOfWork
 from services.matcher.domain.matching import LeadFacts, decide
+from services.matcher.domain.versions import newer_fields
 from services.matcher.settings import MatcherSettings
 from shared.events import (
     Envelope,
@@ -20,6 +21,7 @@ from shared.events import (
 )
 from shared.messaging import Handlers
 from shared.telemetry import instruments
+from shared.territory import Place
 
 PERSON_FIELDS = ("first_name", "last_name", "title")
 WON = "closed_won"
@@ -40,7 +42,9 @@ async def on_lead_created(
     decision = decide(lead, await uow.accounts.candidates(lead), settings.match_rules())
     outcome: str = decision.outcome
     if decision.outcome == "matched" and decision.account is not None:
-        assignment = await route(uow, decision.account.owner, lead.country, settings.pools())
+        place = Place.of(lead.country, lead.employees)
+        account_id = decision.account.account_id
+        assignment = await route(uow, decision.account.owner, place, account_id=account_id)
         verdict = Verdict(decision.method, decision.confidence, decision.explanation)
         await convert(uow, event.lead_id, event, decision.account, verdict, assignment, created=False)
     elif decision.outcome == "review":
@@ -61,7 +65,8 @@ async def _convert_identified(uow: MatcherUnitOfWork, event: LeadCreated, settin
     account = await uow.accounts.get(event.identified_account_id or "")
     if account is None:
         return False
-    assignment = await route(uow, account.owner, event.country, settings.pools())
+    place = Place.of(event.country, event.employees)
+    assignment = await route(uow, account.owner, place, account_id=account.account_id)
     verdict = Verdict("identified", 1.0, f"identified on an opportunity of {account.name}")
     await convert(uow, event.lead_id, event, account.profile(), verdict, assignment, created=False)
     instruments.domain_counter("matches", "Lead-to-account decisions, by outcome and method.").add(
@@ -74,7 +79,7 @@ async def _convert_to_new_account(
     uow: MatcherUnitOfWork, event: LeadCreated, lead: LeadFacts, explanation: str, settings: MatcherSettings
 ) -> str:
     """No-match option 1: found an account from the lead (or join the one that just took its domain)."""
-    account, assignment, created = await found_account(uow, lead, settings.pools())
+    account, assignment, created = await found_account(uow, lead)
     if created:
         verdict = Verdict("account_created", 1.0, f"{explanation}; created the account {account.name}")
     else:
@@ -84,13 +89,19 @@ async def _convert_to_new_account(
 
 
 async def on_lead_updated(
-    event: LeadUpdated, _: Envelope, uow: MatcherUnitOfWork, settings: MatcherSettings
+    event: LeadUpdated, envelope: Envelope, uow: MatcherUnitOfWork, settings: MatcherSettings
 ) -> None:
-    """Keep the converted contact's name and title in step with the lead."""
+    """Keep the converted contact's name and title in step with the lead, newest version first."""
     person = {k: v for k, v in event.changed.items() if k in PERSON_FIELDS}
     if not person:
         return
     await uow.matches.lock_lead(event.lead_id)
+    applied = await uow.matches.field_versions(event.lead_id)
+    person, versions = newer_fields(person, applied, envelope.aggregate_version)
+    if not person:
+        return
+    if versions != applied:
+        await uow.matches.put_field_versions(event.lead_id, versions)
     if await uow.matches.get(event.lead_id) is None:
         await uow.matches.keep_early_changes(event.lead_id, person)
         return
@@ -103,18 +114,26 @@ def is_open(stage: str) -> bool:
 
 
 async def on_opp_created(
-    event: OppCreated, _: Envelope, uow: MatcherUnitOfWork, settings: MatcherSettings
+    event: OppCreated, envelope: Envelope, uow: MatcherUnitOfWork, settings: MatcherSettings
 ) -> None:
     await uow.accounts.track_opp(
-        event.opp_id, event.account_id, event.stage, is_open=is_open(event.stage), replace=False
+        event.opp_id,
+        event.account_id,
+        event.stage,
+        is_open=is_open(event.stage),
+        version=envelope.aggregate_version or 0,
     )
 
 
 async def on_opp_stage_changed(
-    event: OppStageChanged, _: Envelope, uow: MatcherUnitOfWork, settings: MatcherSettings
+    event: OppStageChanged, envelope: Envelope, uow: MatcherUnitOfWork, settings: MatcherSettings
 ) -> None:
     await uow.accounts.track_opp(
-        event.opp_id, event.account_id, event.to_stage, is_open=is_open(event.to_stage), replace=True
+        event.opp_id,
+        event.account_id,
+        event.to_stage,
+        is_open=is_open(event.to_stage),
+        version=envelope.aggregate_version or 0,
     )
     if event.type == "acquisition" and event.to_stage == WON:
         await mark_customer(uow, event.account_id)

@@ -9,13 +9,10 @@ one transaction, so an import is all-or-nothing for the rows it accepted.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from pydantic import ValidationError
@@ -24,10 +21,10 @@ from services.matcher.app.models import ImportProgress
 from services.matcher.app.uow import MatcherUnitOfWork
 from services.matcher.domain.inputs import AccountImportRow
 from services.matcher.domain.names import company_name, domain_label
+from shared.bulk import Format, rows
 from shared.domains import registrable_domain
 from shared.events import AccountCreated, AccountUpdated
 
-Format = Literal["csv", "ndjson"]
 DOMAINS = 4  # position of `domains` (then `labels`) in a staging record
 EVENT_CHUNK = 5_000
 log = structlog.get_logger(__name__)
@@ -36,26 +33,6 @@ STAGING_COLUMNS: tuple[str, ...] = (
     *("employees", "parent_external_id", "owner", "csm", "is_customer", "name_key", "name_text", "acronym"),
     *("core_key", "sorted_key", "last_activity_at"),
 )
-
-
-def _rows(body: bytes, fmt: Format) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, the row's fields) or (line number, why it could not be read)."""
-    text = body.decode("utf-8-sig")
-    if fmt == "ndjson":
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, f"not JSON: {exc.msg}"
-                continue
-            yield number, value if isinstance(value, dict) else "not a JSON object"
-        return
-    reader = csv.DictReader(io.StringIO(text))
-    for row in reader:
-        cells = {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
-        yield reader.line_num, {k: v for k, v in cells.items() if v not in ("", None)}
 
 
 def _record(line: int, row: AccountImportRow, progress: ImportProgress) -> tuple[Any, ...]:
@@ -84,7 +61,7 @@ def _record(line: int, row: AccountImportRow, progress: ImportProgress) -> tuple
 def validate(body: bytes, fmt: Format, progress: ImportProgress) -> list[tuple[Any, ...]]:
     """Staging records of the valid rows; the last row of an external id wins, a domain's first row."""
     by_external_id: dict[str, tuple[Any, ...]] = {}
-    for line, row in _rows(body, fmt):
+    for line, row in rows(body, fmt):
         progress.rows_read += 1
         if isinstance(row, str):
             progress.error(line, None, "body", row)
@@ -119,9 +96,12 @@ def validate(body: bytes, fmt: Format, progress: ImportProgress) -> list[tuple[A
 async def run_import(
     uows: Callable[[], MatcherUnitOfWork], body: bytes, fmt: Format, progress: ImportProgress
 ) -> None:
-    """Validate, load and emit; the report says what went wrong (then nothing of the rows was written)."""
+    """Validate, load and emit; the report says what went wrong (then nothing of the rows was
+    written). The report is saved as each phase ends, where every replica can read it."""
     try:
         records = await asyncio.to_thread(validate, body, fmt, progress)
+        progress.phase = "loading"
+        await save_progress(uows, progress)
         async with uows() as uow:
             await uow.accounts.load(records, progress)
             progress.phase = "events"
@@ -132,6 +112,7 @@ async def run_import(
                 await uow.flush_events()
             await uow.commit()
         progress.phase = "analysing"
+        await save_progress(uows, progress)
         await uow.accounts.refresh_statistics()
         progress.status, progress.phase = "done", "done"
     except Exception as exc:
@@ -139,3 +120,15 @@ async def run_import(
         progress.status, progress.failure = "failed", f"{type(exc).__name__}: {exc}"
     finally:
         progress.finished_at = datetime.now(UTC)
+        await save_progress(uows, progress)
+
+
+async def save_progress(uows: Callable[[], MatcherUnitOfWork], progress: ImportProgress) -> None:
+    async with uows() as uow:
+        await uow.imports.save(progress)
+        await uow.commit()
+
+
+async def import_progress(uows: Callable[[], MatcherUnitOfWork], import_id: str) -> ImportProgress | None:
+    async with uows() as uow:
+        return await uow.imports.get(import_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -11,9 +10,9 @@ from services.matcher.app.conversion import Verdict, convert, found_account, rou
 from services.matcher.app.models import Match, ReviewItem
 from services.matcher.app.uow import MatcherUnitOfWork
 from services.matcher.domain.matching import Decision, LeadFacts
-from services.matcher.domain.routing import Pool
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import LeadCreated, LeadRejected, LeadReviewRequested, MatchCandidate
+from shared.territory import Place
 
 Action = Literal["pick", "create", "reject"]
 
@@ -66,7 +65,6 @@ async def resolve(
     account_id: str | None,
     account_name: str | None,
     reason: str | None,
-    pools: Sequence[Pool],
 ) -> ReviewItem:
     """Apply a person's decision to the item: pick an account, create one, or reject the lead."""
     item = await uow.review.get(item_id, lock=True)
@@ -88,9 +86,10 @@ async def resolve(
             problem = f"no account {account_id}"
             raise Invalid(problem, errors=[{"field": "account_id", "reason": problem}])
         profile, created = picked.profile(), False
-        assignment = await route(uow, picked.owner, lead.country, pools)
+        place = Place.of(lead.country, lead.employees)
+        assignment = await route(uow, picked.owner, place, account_id=picked.account_id)
     else:
-        profile, assignment, created = await found_account(uow, LeadFacts.of(lead), pools, name=account_name)
+        profile, assignment, created = await found_account(uow, LeadFacts.of(lead), name=account_name)
     done = "picked" if action == "pick" else ("created" if created else "picked (domain owner)")
     verdict = Verdict(
         "review", 1.0, f"{who} {done} {profile.name} in review ({item.reason})", resolved_by=who

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from services.matcher.app.models import ImportProgress, Match, ReviewFilter, ReviewItem
 from services.matcher.domain.accounts import StoredAccount
 from services.matcher.domain.matching import AccountProfile, LeadFacts
+from services.matcher.domain.teams import StoredPool, StoredRep
 from shared.uow import UnitOfWork
 
 
@@ -39,15 +40,20 @@ class Accounts(Protocol):
         """The accounts a lead may belong to, from indexes only."""
         ...
 
+    async def of_inactive_owners(self, batch: int) -> list[StoredAccount]:
+        """Up to `batch` accounts whose owner is a rep the directory knows inactive, locked
+        (SKIP LOCKED: replicas share the work)."""
+        ...
+
     async def touch(self, account_id: str, at: datetime) -> None:
         """Record activity (the `most_recent` tie-breaker reads it)."""
         ...
 
     async def track_opp(
-        self, opp_id: str, account_id: str, stage: str, *, is_open: bool, replace: bool
+        self, opp_id: str, account_id: str, stage: str, *, is_open: bool, version: int
     ) -> None:
         """Keep the account's count of open opportunities (the `open_opp` tie-breaker) in step;
-        `replace` False keeps what a later event already said of the opp."""
+        what a newer version of the opp already said is kept."""
         ...
 
     async def load(self, records: list[tuple[Any, ...]], progress: ImportProgress) -> None:
@@ -98,6 +104,12 @@ class Matches(Protocol):
 
     async def keep_early_changes(self, lead_id: str, changes: dict[str, Any]) -> None: ...
 
+    async def field_versions(self, lead_id: str) -> dict[str, int]:
+        """The version of the `lead.updated` that last set each person field of the lead."""
+        ...
+
+    async def put_field_versions(self, lead_id: str, versions: dict[str, int]) -> None: ...
+
     async def erase(self, lead_ids: list[str]) -> list[str]:
         """Mark these leads erased (a `lead.created` arriving later is then ignored), their early
         changes gone; the contacts they were converted to."""
@@ -119,11 +131,37 @@ class ReviewQueue(Protocol):
 
 
 class RoutingCounts(Protocol):
-    async def of_pool(self, pool: str) -> dict[str, int]:
-        """How many accounts each member was given, locked until commit."""
+    async def of_pool(self, pool: str, turn: int) -> dict[str, int]:
+        """How many accounts each member was given in the pool's turn, locked until commit."""
         ...
 
-    async def count(self, pool: str, owner: str) -> None: ...
+    async def count(self, pool: str, turn: int, owner: str) -> None: ...
+
+
+class Teams(Protocol):
+    """The reps and pools routing reads, as `PUT`/`PATCH` wrote them."""
+
+    async def rep(self, rep_id: str, *, lock: bool = False) -> StoredRep | None: ...
+
+    async def reps(self, rep_ids: Sequence[str]) -> list[StoredRep]: ...
+
+    async def all_reps(self, team: str | None, limit: int, offset: int) -> list[StoredRep]: ...
+
+    async def save_rep(self, rep: StoredRep) -> None: ...
+
+    async def pool(self, pool_id: str, *, lock: bool = False) -> StoredPool | None: ...
+
+    async def pools(self, team: str | None) -> list[StoredPool]: ...
+
+    async def save_pool(self, pool: StoredPool) -> None: ...
+
+
+class Imports(Protocol):
+    async def save(self, progress: ImportProgress) -> None:
+        """Keep the import's report as it stands, where every replica reads it."""
+        ...
+
+    async def get(self, import_id: str) -> ImportProgress | None: ...
 
 
 class MatcherUnitOfWork(UnitOfWork):
@@ -132,3 +170,5 @@ class MatcherUnitOfWork(UnitOfWork):
     matches: Matches
     review: ReviewQueue
     routing: RoutingCounts
+    imports: Imports
+    teams: Teams

@@ -11,10 +11,12 @@ from services.matcher.domain.inputs import AccountIn, AccountPatch
 from services.matcher.entrypoints.deps import UowDep
 from services.matcher.entrypoints.imports import router as import_router
 from services.matcher.entrypoints.review import router as review_router
+from services.matcher.entrypoints.teams import router as teams_router
 
 router = APIRouter(tags=["matcher"])
 router.include_router(review_router)
 router.include_router(import_router)
+router.include_router(teams_router)
 
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED)

@@ -1,7 +1,8 @@
 """`POST /v1/accounts/import`: CSV or NDJSON in the body, upserted by external id.
 
 The import runs in the background (its progress at `GET /v1/accounts/import/{import_id}`), or
-in the request with `?wait=true`. Progress lives in the process that runs the import.
+in the request with `?wait=true`. Progress is saved in the database as each phase ends: any
+replica answers for an import another one runs.
 """
 
 from __future__ import annotations
@@ -13,29 +14,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.matcher.app.imports import Format, run_import
+from services.matcher.app.imports import import_progress, run_import, save_progress
 from services.matcher.app.models import ImportProgress
 from services.matcher.entrypoints.deps import UowsDep
 from services.matcher.entrypoints.models import ImportOut
+from shared.bulk import format_of
 from shared.problems import Problem
 
 router = APIRouter(tags=["account import"])
-CONTENT_TYPES: dict[str, Format] = {
-    "text/csv": "csv",
-    "application/csv": "csv",
-    "application/x-ndjson": "ndjson",
-    "application/ndjson": "ndjson",
-    "application/jsonl": "ndjson",
-    "application/json-lines": "ndjson",
-}
-KEPT_REPORTS = 100
-
-
-def _reports(request: Request) -> dict[str, ImportProgress]:
-    if not hasattr(request.app.state, "account_imports"):
-        request.app.state.account_imports = {}
-    reports: dict[str, ImportProgress] = request.app.state.account_imports
-    return reports
 
 
 def _out(progress: ImportProgress) -> ImportOut:
@@ -52,7 +38,7 @@ async def import_accounts(
 ) -> ImportOut:
     """Accounts as CSV (a header row; `domains` separated by `;`) or NDJSON, upserted by `external_id`."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    fmt = format or CONTENT_TYPES.get(content_type)
+    fmt = format_of(content_type, format)
     if fmt is None:
         raise Problem(
             415,
@@ -66,10 +52,7 @@ async def import_accounts(
             422, "Invalid request", "The body is empty.", errors=[{"field": "body", "reason": "empty"}]
         )
     progress = ImportProgress(import_id=str(uuid.uuid4()), format=fmt)
-    reports = _reports(request)
-    reports[progress.import_id] = progress
-    for stale in list(reports)[:-KEPT_REPORTS]:
-        del reports[stale]
+    await save_progress(uows, progress)
     response.headers["Location"] = f"/v1/accounts/import/{progress.import_id}"
     if wait:
         await run_import(uows, body, fmt, progress)
@@ -82,8 +65,8 @@ async def import_accounts(
 
 
 @router.get("/accounts/import/{import_id}")
-async def get_import(import_id: str, request: Request) -> ImportOut:
-    progress = _reports(request).get(import_id)
+async def get_import(import_id: str, uows: UowsDep) -> ImportOut:
+    progress = await import_progress(uows, import_id)
     if progress is None:
-        raise Problem(404, "Not Found", f"No import {import_id} in this process.")
+        raise Problem(404, "Not Found", f"No import {import_id}.")
     return _out(progress)

@@ -75,7 +75,6 @@ async def resolve_review_item(
         account_id=body.account_id,
         account_name=body.account_name,
         reason=body.reason,
-        pools=settings.pools(),
     )
     await uow.commit()
     return item_out(item, settings.matcher_review_sla_hours, datetime.now(UTC))

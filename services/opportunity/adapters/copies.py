@@ -40,6 +40,18 @@ class SqlCopies:
         row = await self._session.get(t.ContactCopy, contact_id, populate_existing=True)
         return ContactCopy.model_validate(row, from_attributes=True) if row else None
 
+    async def find_contacts(
+        self, *, ids: Sequence[str] = (), account_id: str | None = None
+    ) -> list[ContactCopy]:
+        where = col(t.ContactCopy.contact_id).in_(ids) if ids else col(t.ContactCopy.account_id) == account_id
+        rows = await self._session.scalars(
+            select(t.ContactCopy)
+            .where(where)
+            .order_by(col(t.ContactCopy.last_name), col(t.ContactCopy.contact_id))
+            .limit(500)
+        )
+        return [ContactCopy.model_validate(row, from_attributes=True) for row in rows]
+
     async def contact_by_email(self, email: str) -> ContactCopy | None:
         row = await self._session.scalar(
             select(t.ContactCopy).where(col(t.ContactCopy.email) == email).limit(1)

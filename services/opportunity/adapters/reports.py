@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.opportunity.adapters import handoff_reports
 from services.opportunity.app.models import Cohort
 from services.opportunity.app.reports import export_columns
 from services.opportunity.domain.pipelines import WON, Pipeline, Pipelines
@@ -61,48 +62,66 @@ async def funnel_counts(session: AsyncSession, pipeline: Pipeline, cohort: Cohor
     return dict(row)
 
 
-async def velocity(session: AsyncSession, pipeline: Pipeline, cohort: Cohort) -> list[dict[str, Any]]:
-    """Days from first entering a stage to first entering any later one: count, median, p90.
-    One scan: each opp yields a span per stage it left (LATERAL VALUES), spans then grouped."""
+def _spans(pipeline: Pipeline) -> list[tuple[str, str, str, str]]:
+    """Per stage left (and created to won): from, to, when entered, when left, as SQL over `o`."""
     stages = _progress(pipeline)
-    where, params = _where(cohort, "o")
     spans = [
-        f"('{stage}', '{stages[i + 1]}', o.entered_{stage},"
-        f" least({', '.join(f'o.entered_{s}' for s in stages[i + 1 :])}))"
+        (
+            stage,
+            stages[i + 1],
+            f"o.entered_{stage}",
+            f"least({', '.join(f'o.entered_{s}' for s in stages[i + 1 :])})",
+        )
         for i, stage in enumerate(stages[:-1])
     ]
-    spans.append(f"('created', '{WON}', o.created_at, o.entered_{WON})")
+    return [*spans, ("created", WON, "o.created_at", f"o.entered_{WON}")]
+
+
+async def velocity(session: AsyncSession, pipeline: Pipeline, cohort: Cohort) -> list[dict[str, Any]]:
+    """Days from first entering a stage to first entering any later one: count, median, p90.
+    One scan: per stage left, the days are an expression over the opp's stamps (NULL when it did
+    not leave it; count and percentiles skip NULLs), so no row per span is built and regrouped."""
+    where, params = _where(cohort, "o")
+    spans = _spans(pipeline)
+    days = [
+        f"extract(epoch FROM {left} - {entered}) / 86400.0 AS days_{i}"
+        for i, (*_, entered, left) in enumerate(spans)
+    ]
+    picked = [
+        f"count(days_{i}) AS opps_{i}, percentile_cont(0.5) WITHIN GROUP (ORDER BY days_{i}) AS median_{i},"
+        f" percentile_cont(0.9) WITHIN GROUP (ORDER BY days_{i}) AS p90_{i}"
+        for i in range(len(spans))
+    ]
+    # OFFSET 0 keeps the subquery apart: each span's days computed once per opp, not once per aggregate.
     sql = (
-        "SELECT from_stage, to_stage, count(*) AS opps,"
-        " percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days,"
-        " percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS p90_days"
-        " FROM (SELECT s.from_stage, s.to_stage,"
-        " extract(epoch FROM s.left_at - s.entered_at) / 86400.0 AS days"
-        f" FROM opportunities o CROSS JOIN LATERAL (VALUES {', '.join(spans)})"
-        " AS s (from_stage, to_stage, entered_at, left_at)"
-        f" WHERE {where} AND s.entered_at IS NOT NULL AND s.left_at IS NOT NULL) spans"
-        " GROUP BY from_stage, to_stage"
+        f"SELECT {', '.join(picked)} FROM (SELECT {', '.join(days)} FROM opportunities o WHERE {where}"
+        " OFFSET 0) spans"
     )
-    rows = {r["from_stage"]: dict(r) for r in (await session.execute(text(sql), params)).mappings()}
-    for stage, spent in (await _time_in_stages(session, cohort)).items():
-        if stage in rows:
-            rows[stage] |= spent
-    order = [*stages[:-1], "created"]
-    return [rows[s] for s in order if s in rows]
+    row = (await session.execute(text(sql), params)).mappings().one()
+    spent = await _time_in_stages(session, cohort)
+    return [
+        {
+            "from_stage": from_stage,
+            "to_stage": to_stage,
+            "opps": row[f"opps_{i}"],
+            "median_days": row[f"median_{i}"],
+            "p90_days": row[f"p90_{i}"],
+        }
+        | spent.get(from_stage, {})
+        for i, (from_stage, to_stage, _, _) in enumerate(spans)
+        if row[f"opps_{i}"]
+    ]
 
 
 async def _time_in_stages(session: AsyncSession, cohort: Cohort) -> dict[str, dict[str, Any]]:
     """Per stage, over the opps that left it: the cumulative days they spent in it (re-entries add
-    up), median and p90, and how many entered it more than once."""
-    where, params = _where(cohort, "o")
+    up), median and p90, and how many entered it more than once. From `stage_times`, which each
+    recorded move keeps (the stay it ends), instead of a window over every opp's history."""
+    where, params = _where(cohort, "s")
     sql = (
-        f"WITH {STAYS}, spent AS (SELECT s.opp_id, s.stage, count(*) AS entries,"
-        " sum(extract(epoch FROM s.exited_at - s.entered_at)) / 86400.0 AS days"
-        f" FROM stays s JOIN opportunities o USING (opp_id) WHERE s.exited_at IS NOT NULL AND {where}"
-        " GROUP BY s.opp_id, s.stage)"
-        " SELECT stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days_in_stage,"
-        " percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS p90_days_in_stage,"
-        " count(*) FILTER (WHERE entries > 1) AS reentered FROM spent GROUP BY stage"
+        "SELECT s.stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY s.days) AS median_days_in_stage,"
+        " percentile_cont(0.9) WITHIN GROUP (ORDER BY s.days) AS p90_days_in_stage,"
+        f" count(*) FILTER (WHERE s.exits > 1) AS reentered FROM stage_times s WHERE {where} GROUP BY s.stage"
     )
     rows = (await session.execute(text(sql), params)).mappings()
     return {r["stage"]: {k: v for k, v in r.items() if k != "stage"} for r in rows}
@@ -120,17 +139,15 @@ async def aging(
     session: AsyncSession, pipeline: Pipeline, cohort: Cohort, now: datetime, limit: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Open opps' days in their current stage (this stay, and all stays in it), SLA state: per stage,
-    and the oldest opps."""
+    and the oldest opps: the earliest entered (an index's order; the most days in stage), whose
+    stays alone are read from the history."""
     where, params = _where(cohort, "o")
     slas, sla_params = _sla_values(pipeline)
     base = (
-        f"WITH slas (stage, hours) AS (VALUES {slas}), {STAYS},"
+        f"WITH slas (stage, hours) AS (VALUES {slas}),"
         " aged AS (SELECT o.opp_id, o.stage, o.owner, o.next_step, o.next_step_owner, o.next_step_due,"
         " o.stage_entered_at, s.hours AS sla_hours,"
         " extract(epoch FROM CAST(:now AS timestamptz) - o.stage_entered_at) / 86400.0 AS days_in_stage,"
-        " (SELECT sum(extract(epoch FROM coalesce(t.exited_at, CAST(:now AS timestamptz)) - t.entered_at))"
-        " / 86400.0 FROM stays t WHERE t.opp_id = o.opp_id AND t.stage = o.stage) AS days_in_stage_total,"
-        " (SELECT count(*) FROM stays t WHERE t.opp_id = o.opp_id AND t.stage = o.stage) AS entries,"
         " CASE WHEN s.hours IS NULL THEN 'none'"
         " WHEN o.stage_entered_at + make_interval(secs => s.hours * 3600) < CAST(:now AS timestamptz)"
         " THEN 'breached' ELSE 'ok' END AS sla_state"
@@ -142,7 +159,16 @@ async def aging(
         " AS median_days, max(days_in_stage) AS max_days,"
         " count(*) FILTER (WHERE sla_state = 'breached') AS breached FROM aged GROUP BY stage"
     )
-    oldest = "SELECT * FROM aged ORDER BY days_in_stage DESC, opp_id LIMIT :limit"
+    oldest = (
+        "SELECT a.opp_id, a.stage, a.owner, a.next_step, a.next_step_owner, a.next_step_due,"
+        " a.stage_entered_at, a.sla_hours, a.days_in_stage, t.days_in_stage_total, t.entries, a.sla_state"
+        " FROM (SELECT * FROM aged ORDER BY stage_entered_at, opp_id LIMIT :limit) a"
+        " CROSS JOIN LATERAL (SELECT sum(extract(epoch FROM coalesce(exited_at, CAST(:now AS timestamptz))"
+        " - entered_at)) / 86400.0 AS days_in_stage_total, count(*) AS entries"
+        " FROM (SELECT h.to_stage, h.at AS entered_at, lead(h.at) OVER (ORDER BY h.id) AS exited_at"
+        " FROM stage_history h WHERE h.opp_id = a.opp_id) stays WHERE stays.to_stage = a.stage) t"
+        " ORDER BY a.days_in_stage DESC, a.opp_id"
+    )
     stages = {
         r["stage"]: dict(r) for r in (await session.execute(text(f"{base} {per_stage}"), params)).mappings()
     }
@@ -209,3 +235,14 @@ class SqlReports:
 
     def export_rows(self, pipelines: Pipelines, cohort: Cohort | None) -> AsyncIterator[dict[str, Any]]:
         return export_rows(self._session, pipelines, cohort)
+
+    async def acceptance(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        return await handoff_reports.acceptance(self._session, start, end)
+
+    async def stage_outcomes(
+        self, start: datetime, end: datetime
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return await handoff_reports.stage_outcomes(self._session, start, end)
+
+    async def pool_assignments(self, pool_id: str | None) -> list[dict[str, Any]]:
+        return await handoff_reports.pool_assignments(self._session, pool_id)

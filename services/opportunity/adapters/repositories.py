@@ -134,10 +134,9 @@ class SqlOpps:
         )
         return won is not None
 
-    async def record_field_change(self, change: FieldChange) -> None:
-        await self._session.execute(
-            insert(t.FieldChange).values(**change.model_dump(mode="json") | {"at": change.at})
-        )
+    async def record_field_changes(self, changes: Sequence[FieldChange]) -> None:
+        rows = [change.model_dump(mode="json") | {"at": change.at} for change in changes]
+        await self._session.execute(insert(t.FieldChange).values(rows))
 
     async def field_changes(self, opp_id: str) -> list[FieldChange]:
         rows = await self._session.scalars(
@@ -157,7 +156,7 @@ class SqlOpps:
         return [_opp(row) for row in rows]
 
     async def record_move(self, move: StageMove) -> None:
-        await self._session.execute(insert(t.StageMove).values(**move.model_dump()))
+        await self._session.execute(text(MOVE), move.model_dump())
 
     async def moves(self, opp_ids: Sequence[str]) -> list[StageMove]:
         rows = await self._session.scalars(
@@ -170,21 +169,52 @@ class SqlOpps:
         return [Breach.model_validate(row, from_attributes=True) for row in rows]
 
     async def record_breaches(self, slas: Sequence[Sla], now: datetime, batch: int) -> list[Breach]:
-        rows: list[str] = []
-        params: dict[str, Any] = {}
-        for i, (opp_type, stage, hours) in enumerate(slas):
-            rows.append(f"(CAST(:t{i} AS text), CAST(:s{i} AS text), CAST(:h{i} AS float8))")
-            params |= {f"t{i}": opp_type, f"s{i}": stage, f"h{i}": hours}
+        values, params = _sla_values(slas)
         found = await self._session.execute(
-            text(BREACHES.format(slas=", ".join(rows))), {**params, "now": now, "batch": batch}
+            text(BREACHES.format(slas=values)), {**params, "now": now, "batch": batch}
         )
         return [Breach.model_validate(dict(row) | {"breached_at": now}) for row in found.mappings()]
 
+    async def escalate_breaches(
+        self, slas: Sequence[Sla], factor: float, now: datetime, batch: int
+    ) -> list[Breach]:
+        values, params = _sla_values(slas)
+        found = await self._session.execute(
+            text(ESCALATIONS.format(slas=values)), {**params, "factor": factor, "now": now, "batch": batch}
+        )
+        return [Breach.model_validate(dict(row)) for row in found.mappings()]
+
+
+def _sla_values(slas: Sequence[Sla]) -> tuple[str, dict[str, Any]]:
+    """The SLAs as a VALUES list (type, stage, hours) and its parameters."""
+    rows: list[str] = []
+    params: dict[str, Any] = {}
+    for i, (opp_type, stage, hours) in enumerate(slas):
+        rows.append(f"(CAST(:t{i} AS text), CAST(:s{i} AS text), CAST(:h{i} AS float8))")
+        params |= {f"t{i}": opp_type, f"s{i}": stage, f"h{i}": hours}
+    return ", ".join(rows), params
+
+
+# The move, and the stay it ends (the opp's last move so far) added to that stage's ended time:
+# the sums a pass over the history would give (a stay ends at the opp's next move). One snapshot:
+# the history read is the one before this move.
+MOVE = """
+WITH ended AS (
+    INSERT INTO stage_times AS kept (opp_id, stage, type, created_at, exits, seconds)
+    SELECT h.opp_id, h.to_stage, o.type, o.created_at, 1, extract(epoch FROM CAST(:at AS timestamptz) - h.at)
+    FROM stage_history h JOIN opportunities o ON o.opp_id = h.opp_id
+    WHERE h.opp_id = :opp_id ORDER BY h.id DESC LIMIT 1
+    ON CONFLICT (opp_id, stage)
+    DO UPDATE SET exits = kept.exits + 1, seconds = kept.seconds + excluded.seconds
+)
+INSERT INTO stage_history (opp_id, from_stage, to_stage, at, actor)
+VALUES (:opp_id, :from_stage, :to_stage, :at, :actor)
+"""
 
 BREACHES = """
 WITH slas (type, stage, hours) AS (VALUES {slas}),
 due AS (
-    SELECT o.opp_id, o.stage, o.stage_entered_at, s.hours, o.account_id, o.type, o.owner
+    SELECT o.opp_id, o.stage, o.stage_entered_at, s.hours, o.account_id, o.type, o.owner, o.stage_owner
     FROM opportunities o JOIN slas s ON s.type = o.type AND s.stage = o.stage
     WHERE o.closed_at IS NULL
       AND o.stage_entered_at + make_interval(secs => s.hours * 3600) < CAST(:now AS timestamptz)
@@ -204,7 +234,36 @@ recorded AS (
     ON CONFLICT ON CONSTRAINT one_breach_per_stay DO NOTHING
     RETURNING opp_id, stage, stage_entered_at, sla_hours, overdue_by_seconds
 )
-SELECT r.*, d.account_id, d.type, d.owner FROM recorded r JOIN due d USING (opp_id)
+SELECT r.*, d.account_id, d.type, d.owner, d.stage_owner FROM recorded r JOIN due d USING (opp_id)
+"""
+
+# Driven from the open opps like BREACHES, so that breaches of stays long over are never read.
+ESCALATIONS = """
+WITH slas (type, stage, hours) AS (VALUES {slas}),
+due AS (
+    SELECT b.id, o.opp_id, o.stage, o.stage_entered_at, b.sla_hours, b.breached_at,
+           o.account_id, o.type, o.owner, o.stage_owner
+    FROM opportunities o
+    JOIN slas s ON s.type = o.type AND s.stage = o.stage
+    JOIN sla_breaches b
+      ON b.opp_id = o.opp_id AND b.stage = o.stage AND b.stage_entered_at = o.stage_entered_at
+    WHERE o.closed_at IS NULL AND b.escalated_at IS NULL
+      AND o.stage_entered_at + make_interval(secs => s.hours * 3600 * (1 + CAST(:factor AS float8)))
+          < CAST(:now AS timestamptz)
+    ORDER BY o.stage_entered_at
+    LIMIT :batch
+    FOR UPDATE OF o, b SKIP LOCKED
+),
+escalated AS (
+    UPDATE sla_breaches b SET escalated_at = CAST(:now AS timestamptz)
+    FROM due WHERE b.id = due.id
+    RETURNING b.id
+)
+SELECT d.opp_id, d.stage, d.stage_entered_at, d.sla_hours, d.breached_at, d.account_id, d.type,
+       d.owner, d.stage_owner,
+       extract(epoch FROM CAST(:now AS timestamptz) - d.stage_entered_at) - d.sla_hours * 3600
+           AS overdue_by_seconds
+FROM due d JOIN escalated e USING (id)
 """
 
 
@@ -275,7 +334,7 @@ class SqlBuyingGroups:
             .where(col(t.ContactRole.contact_id) == contact_id)
             .order_by(col(t.Opportunity.created_at))
         )
-        return [(_opp(opp), _member(member)) for opp, member in rows.tuples()]
+        return [(_opp(opp), _member(member)) for opp, member in rows]
 
     async def best_score(self, opp_id: str) -> float | None:
         best: float | None = await self._session.scalar(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,60 @@ class AccountCopy(OpportunityTable, table=True):
     owner: str | None = None
     csm: str | None = None
     is_customer: bool = False
+    country: str | None = None
+    employees: int | None = None
     version: int = 0
+
+
+class RepCopy(OpportunityTable, table=True):
+    """A rep as the matcher's `rep.updated` last described them (`RepFields`)."""
+
+    __tablename__ = "reps"
+    rep_id: str = Field(primary_key=True)
+    team: str
+    fields: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    version: int = 0
+
+
+class PoolCopy(OpportunityTable, table=True):
+    """A pool as the matcher's `pool.updated` last described it (`PoolFields`)."""
+
+    __tablename__ = "pools"
+    pool_id: str = Field(primary_key=True)
+    team: str = Field(index=True)
+    fields: dict[str, Any] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    version: int = 0
+
+
+class Handoff(OpportunityTable, table=True):
+    """Work handed to a person: an opp entering a stage of another team, or a routed lead; open
+    until accepted, reassigned or the opp moves on. Its pool turn counts the round-robin."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        sa.Index("handoffs_open_due", "due_at", postgresql_where=sa.text("status = 'open'")),
+        sa.Index("handoffs_pool_turn", "pool_id", "turn"),
+    )
+    handoff_id: str = Field(primary_key=True)
+    kind: str  # stage | lead
+    opp_id: str | None = Field(default=None, index=True)
+    contact_id: str | None = Field(default=None, index=True)
+    account_id: str = Field(index=True)
+    stage: str  # the opp's stage, or the lead's route
+    team: str
+    owner: str | None = None
+    pool_id: str | None = None
+    turn: int | None = None
+    rule: str
+    reason: str
+    status: str = "open"  # open | accepted | reassigned | closed
+    assigned_at: datetime = Field(sa_column=utc_column())
+    due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    accepted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    accepted_by: str | None = None
+    escalated_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    closed_reason: str | None = None
 
 
 class ContactCopy(OpportunityTable, table=True):
@@ -57,6 +111,7 @@ class Opportunity(OpportunityTable, table=True):
     close_date: date | None = None
     term_months: int | None = None
     owner: str | None = None
+    stage_owner: str | None = Field(default=None, index=True)
     next_step: str | None = None
     next_step_owner: str | None = None
     next_step_due: date | None = None
@@ -90,12 +145,32 @@ class Opportunity(OpportunityTable, table=True):
 
 class StageMove(OpportunityTable, table=True):
     __tablename__ = "stage_history"
+    __table_args__ = (sa.Index("stage_history_opp_order", "opp_id", "id"),)
     id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))
-    opp_id: str = Field(index=True)
+    opp_id: str
     from_stage: str | None = None
     to_stage: str
     at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     actor: str
+
+
+class StageTime(OpportunityTable, table=True):
+    """An opp's ended stays in a stage: how many, and their seconds (and days). Kept by each
+    recorded move (the stay it ends), so velocity reads it instead of every opp's whole history;
+    the opp's type and creation time are copied to pick a cohort."""
+
+    __tablename__ = "stage_times"
+    opp_id: str = Field(primary_key=True)
+    stage: str = Field(primary_key=True)
+    type: str
+    created_at: datetime = Field(sa_column=utc_column())
+    exits: int
+    seconds: Decimal = Field(sa_column=sa.Column(sa.Numeric, nullable=False))
+    days: float = Field(
+        sa_column=sa.Column(
+            sa.Float, sa.Computed("CAST(seconds / 86400.0 AS float8)", persisted=True), nullable=False
+        )
+    )
 
 
 class ContactRole(OpportunityTable, table=True):
@@ -141,6 +216,7 @@ class SlaBreach(OpportunityTable, table=True):
     sla_hours: float
     overdue_by_seconds: float
     breached_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    escalated_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class FieldChange(OpportunityTable, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.opportunity.adapters import copies as c
+from services.opportunity.adapters import handoffs as h
 from services.opportunity.adapters import repositories as r
 from services.opportunity.adapters.reports import SqlReports
 from services.opportunity.app.uow import OpportunityUnitOfWork
@@ -19,3 +20,5 @@ class SqlOpportunityUnitOfWork(SqlUnitOfWork, OpportunityUnitOfWork):
         self.identified = c.SqlIdentified(session)
         self.activity = c.SqlActivity(session)
         self.reports = SqlReports(session)
+        self.teams = h.SqlTeams(session)
+        self.handoffs = h.SqlHandoffs(session)

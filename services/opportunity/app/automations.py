@@ -56,7 +56,7 @@ async def advance_on_engagement(
     target = next_stage(opp.stage, people, settings.engagement_rule)
     if target is None or not settings.pipelines[opp.type].has(target):
         return
-    moved = await move_opp(uow, settings.pipelines, opp, target, actor=ENGAGEMENT, now=now)
+    moved = await move_opp(uow, settings, opp, target, actor=ENGAGEMENT, now=now)
     if isinstance(moved, Refusal):
         log.info("automation.refused", rule=ENGAGEMENT, opp_id=opp.opp_id, reason=moved.detail)
 
@@ -76,7 +76,7 @@ async def advance_if_hot(
     best = await uow.groups.best_score(opp.opp_id)
     if best is None or best <= settings.opportunity_score_threshold:
         return
-    moved = await move_opp(uow, settings.pipelines, opp, sdr.name, actor=SCORE, now=now)
+    moved = await move_opp(uow, settings, opp, sdr.name, actor=SCORE, now=now)
     if isinstance(moved, Refusal):
         log.info("automation.refused", rule=SCORE, opp_id=opp.opp_id, reason=moved.detail)
 
@@ -100,7 +100,7 @@ async def _follow_up_opps(
         created.append(
             await create_opp(
                 uow,
-                settings.pipelines,
+                settings,
                 account_id=won.account_id,
                 opp_type="renewal",
                 created_by=RENEWAL,
@@ -119,7 +119,7 @@ async def _follow_up_opps(
                 created.append(
                     await create_opp(
                         uow,
-                        settings.pipelines,
+                        settings,
                         account_id=won.account_id,
                         opp_type=kind,
                         created_by=EXPANSION,

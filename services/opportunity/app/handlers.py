@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.opportunity.app import automations, identification
+from services.opportunity.app import automations, identification, routes
 from services.opportunity.app.models import AccountCopy, ContactCopy
 from services.opportunity.app.uow import OpportunityUnitOfWork
 from services.opportunity.settings import OpportunitySettings
@@ -17,6 +17,8 @@ from shared.events import (
     LeadConverted,
     LeadScored,
     PersonErased,
+    PoolUpdated,
+    RepUpdated,
     is_erased,
 )
 from shared.messaging import Handlers
@@ -35,9 +37,23 @@ async def on_account_changed(
             owner=event.owner,
             csm=event.csm,
             is_customer=event.is_customer,
+            country=event.country,
+            employees=event.employees,
             version=envelope.aggregate_version or 0,
         )
     )
+
+
+async def on_rep_updated(
+    event: RepUpdated, envelope: Envelope, uow: OpportunityUnitOfWork, settings: OpportunitySettings
+) -> None:
+    await uow.teams.put_rep(event, envelope.aggregate_version or 0)
+
+
+async def on_pool_updated(
+    event: PoolUpdated, envelope: Envelope, uow: OpportunityUnitOfWork, settings: OpportunitySettings
+) -> None:
+    await uow.teams.put_pool(event, envelope.aggregate_version or 0)
 
 
 async def on_lead_converted(
@@ -84,15 +100,15 @@ async def on_lead_scored(
     if event.contact_id is None:
         return  # not converted yet: in no buying group
     await uow.copies.put_score(event.contact_id, event.score, envelope.aggregate_version or 0)
-    if event.score <= settings.opportunity_score_threshold or not settings.opportunity_score_automation:
-        return
-    marketing_stages = {
-        (p.type, p.last_marketing.name) for p in settings.pipelines.by_type.values() if p.last_marketing
-    }
     now = datetime.now(UTC)
-    for opp in await uow.opps.open_with_member(event.contact_id):
-        if (opp.type, opp.stage) in marketing_stages:
-            await automations.advance_if_hot(uow, settings, opp, now=now)
+    if event.score > settings.opportunity_score_threshold and settings.opportunity_score_automation:
+        marketing_stages = {
+            (p.type, p.last_marketing.name) for p in settings.pipelines.by_type.values() if p.last_marketing
+        }
+        for opp in await uow.opps.open_with_member(event.contact_id):
+            if (opp.type, opp.stage) in marketing_stages:
+                await automations.advance_if_hot(uow, settings, opp, now=now)
+    await routes.on_lifecycle(uow, settings, event, now=now)  # after the opps it may have moved
 
 
 async def on_person_erased(
@@ -111,4 +127,6 @@ HANDLERS: Handlers = {
     EngagementRecorded: on_engagement_recorded,
     LeadScored: on_lead_scored,
     PersonErased: on_person_erased,
+    RepUpdated: on_rep_updated,
+    PoolUpdated: on_pool_updated,
 }

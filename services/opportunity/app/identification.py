@@ -57,7 +57,7 @@ async def _found(
     """The buying group's Acquisition opp, founded now, or by a concurrent conversion a moment ago."""
     opp = await create_opp(
         uow,
-        settings.pipelines,
+        settings,
         account_id=event.account_id,
         opp_type="acquisition",
         created_by=CONVERSION,

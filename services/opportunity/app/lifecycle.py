@@ -6,17 +6,19 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from services.opportunity.app import handoffs
 from services.opportunity.app.models import Opportunity, StageMove
 from services.opportunity.app.uow import OpportunityUnitOfWork
 from services.opportunity.domain.moves import Move, Refusal, plan_move
-from services.opportunity.domain.pipelines import GATE_FIELDS, Pipelines
+from services.opportunity.domain.pipelines import GATE_FIELDS
+from services.opportunity.settings import OpportunitySettings
 from shared.events import OppCreated, OppStageChanged
 from shared.telemetry import instruments
 
 
 async def create_opp(
     uow: OpportunityUnitOfWork,
-    pipelines: Pipelines,
+    settings: OpportunitySettings,
     *,
     account_id: str,
     opp_type: str,
@@ -31,7 +33,7 @@ async def create_opp(
 ) -> Opportunity | None:
     """The new opp at its pipeline's first stage; None when a unique rule says it exists already
     (one open Acquisition opp per account and buying group, one renewal per won opp)."""
-    stage = pipelines[opp_type].first_stage.name
+    stage = settings.pipelines[opp_type].first_stage.name
     opp = Opportunity(
         opp_id=str(uuid.uuid4()),
         account_id=account_id,
@@ -70,6 +72,7 @@ async def create_opp(
         aggregate_version=opp.version,
     )
     _emit_stage_changed(uow, opp, None, stage, now, created_by)
+    await handoffs.hand_over(uow, settings, opp, None, now=now)
     return opp
 
 
@@ -84,15 +87,18 @@ def gate_fields(opp: Opportunity) -> dict[str, Any]:
 
 async def move_opp(
     uow: OpportunityUnitOfWork,
-    pipelines: Pipelines,
+    settings: OpportunitySettings,
     opp: Opportunity,
     target: str,
     *,
     actor: str,
     now: datetime,
+    given: dict[str, Any] | None = None,
 ) -> Move | Refusal:
-    """Plan the move through the gates and, if allowed, apply it (stamps, history, event).
+    """Plan the move through the gates and, if allowed, apply it (stamps, history, event), then
+    the handshake if the stage's team changes (`given`: the mover's stage owner or next step).
     The caller holds the opp's row lock."""
+    pipelines = settings.pipelines
     if not pipelines.enabled(opp.type):
         return Refusal("type_switched_off", f"{opp.type} opportunities are switched off")
     plan = plan_move(
@@ -115,6 +121,7 @@ async def move_opp(
         StageMove(opp_id=opp.opp_id, from_stage=plan.from_stage, to_stage=target, at=now, actor=actor)
     )
     _emit_stage_changed(uow, opp, plan.from_stage, target, now, actor, plan)
+    await handoffs.hand_over(uow, settings, opp, plan.from_stage, now=now, given=given, actor=actor)
     return plan
 
 

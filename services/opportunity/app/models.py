@@ -23,6 +23,7 @@ class Opportunity(BaseModel):
     close_date: date | None = None
     term_months: int | None = None
     owner: str | None = None
+    stage_owner: str | None = None  # who owns the current stage: a rep id
     next_step: str | None = None
     next_step_owner: str | None = None
     next_step_due: date | None = None
@@ -90,9 +91,11 @@ class Breach(BaseModel):
     sla_hours: float
     overdue_by_seconds: float
     breached_at: datetime
+    escalated_at: datetime | None = None
     account_id: str | None = None
     type: str | None = None
     owner: str | None = None
+    stage_owner: str | None = None
 
 
 class AccountCopy(BaseModel):
@@ -101,7 +104,39 @@ class AccountCopy(BaseModel):
     owner: str | None = None
     csm: str | None = None
     is_customer: bool = False
+    country: str | None = None
+    employees: int | None = None
     version: int = 0
+
+
+HandoffStatus = Literal["open", "accepted", "reassigned", "closed"]
+
+
+class Handoff(BaseModel):
+    """Work handed to a person, with the decision that chose them (rule, reason, pool turn): an
+    opp entering a stage of another team (`stage`), or a routed lead (`lead`: `stage` is its
+    route). Open until accepted, reassigned, or the work moves on (closed)."""
+
+    handoff_id: str
+    kind: Literal["stage", "lead"]
+    opp_id: str | None = None
+    contact_id: str | None = None
+    account_id: str
+    stage: str
+    team: str
+    owner: str | None
+    pool_id: str | None = None
+    turn: int | None = None
+    rule: str
+    reason: str
+    status: HandoffStatus = "open"
+    assigned_at: datetime
+    due_at: datetime | None = None
+    accepted_at: datetime | None = None
+    accepted_by: str | None = None
+    escalated_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_reason: str | None = None
 
 
 class ContactCopy(BaseModel):

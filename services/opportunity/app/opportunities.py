@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.opportunity.app import automations, buying_group
+from services.opportunity.app import automations, buying_group, handoffs
+from services.opportunity.app.fields import change_fields
 from services.opportunity.app.lifecycle import create_opp, move_opp
-from services.opportunity.app.models import Change, ContactCopy, FieldChange, Opportunity
+from services.opportunity.app.models import Change, ContactCopy, Opportunity
 from services.opportunity.app.uow import OpportunityUnitOfWork
 from services.opportunity.domain.moves import Move, Refusal
 from services.opportunity.settings import OpportunitySettings
 from shared.errors import Conflict, DomainError, Invalid, NotFound
-from shared.events import OppUpdated
 
 
 async def locked(uow: OpportunityUnitOfWork, opp_id: str) -> Opportunity:
@@ -47,7 +47,7 @@ async def create(
     given = dict(fields or {})
     opp = await create_opp(
         uow,
-        settings.pipelines,
+        settings,
         account_id=account_id,
         opp_type=opp_type,
         created_by=actor,
@@ -91,44 +91,32 @@ async def update(
     uow: OpportunityUnitOfWork, opp_id: str, changes: dict[str, Any], *, actor: str
 ) -> Opportunity:
     """Amount, close date, term, owner and the hand-off: next step, its owner and due date. Every
-    change is kept (from, to, who, when) and emitted as `opp.updated`."""
+    change is kept (from, to, who, when) and emitted as `opp.updated`; a change by the stage's
+    owner accepts their handoff."""
     opp = await locked(uow, opp_id)
-    previous = {name: getattr(opp, name) for name in changes}
-    changed = {name: value for name, value in changes.items() if previous[name] != value}
-    if not changed:
-        return opp
     now = datetime.now(UTC)
-    for name, value in changed.items():
-        setattr(opp, name, value)
-        await uow.opps.record_field_change(
-            FieldChange(opp_id=opp_id, field=name, previous=previous[name], value=value, actor=actor, at=now)
-        )
-    opp.version += 1
-    opp.updated_at = now
-    await uow.opps.save(opp)
-    before = {name: previous[name] for name in changed}
-    event = OppUpdated(
-        opp_id=opp_id,
-        account_id=opp.account_id,
-        type=opp.type,
-        changed=changed,
-        previous=before,
-        actor=actor,
-        at=now,
-    )
-    uow.emit(event, aggregate_version=opp.version)
+    await change_fields(uow, opp, changes, actor=actor, now=now)
+    await handoffs.accept_by_activity(uow, opp, actor, now=now)
     return opp
 
 
 async def move(
-    uow: OpportunityUnitOfWork, settings: OpportunitySettings, opp_id: str, stage: str, *, actor: str
+    uow: OpportunityUnitOfWork,
+    settings: OpportunitySettings,
+    opp_id: str,
+    stage: str,
+    *,
+    actor: str,
+    given: dict[str, Any] | None = None,
 ) -> tuple[Move, Opportunity]:
-    """Forward (skipping only through gates that hold), backward, or to closed_won/closed_lost."""
+    """Forward (skipping only through gates that hold), backward, or to closed_won/closed_lost;
+    `given`: the stage owner, next step, its owner or due date the mover sets for the handoff."""
     opp = await locked(uow, opp_id)
     now = datetime.now(UTC)
-    plan = await move_opp(uow, settings.pipelines, opp, stage, actor=actor, now=now)
+    plan = await move_opp(uow, settings, opp, stage, actor=actor, now=now, given=given)
     if isinstance(plan, Refusal):
         raise refusal(plan)
+    await handoffs.accept_by_activity(uow, opp, actor, now=now)
     await automations.after_move(uow, settings, opp, now=now)
     return plan, opp
 
@@ -159,6 +147,7 @@ async def set_contact_role(
         raise Invalid(f"No contact {contact_id}.", field="contact_id", errors=[])
     now = datetime.now(UTC)
     change = await buying_group.confirm(uow, opp, contact_id, role, primary=primary, actor=actor, now=now)
+    await handoffs.accept_by_activity(uow, opp, actor, now=now)
     if change is not None:  # a confirmed role may be what a gate was missing
         await automations.advance(uow, settings, opp, now=now)
     return change

@@ -13,6 +13,7 @@ from services.opportunity.app.models import (
     Cohort,
     ContactCopy,
     FieldChange,
+    Handoff,
     IdentifiedPerson,
     Member,
     OppFilter,
@@ -21,6 +22,7 @@ from services.opportunity.app.models import (
     StageMove,
 )
 from services.opportunity.domain.pipelines import Pipeline, Pipelines
+from shared.events.teams import PoolFields, RepFields
 from shared.uow import UnitOfWork
 
 Sla = tuple[str, str, float]  # type, stage, hours
@@ -54,7 +56,9 @@ class Opps(Protocol):
         account copy says yet)."""
         ...
 
-    async def record_field_change(self, change: FieldChange) -> None: ...
+    async def record_field_changes(self, changes: Sequence[FieldChange]) -> None:
+        """In one statement, in order."""
+        ...
 
     async def field_changes(self, opp_id: str) -> list[FieldChange]: ...
 
@@ -71,6 +75,13 @@ class Opps(Protocol):
     async def record_breaches(self, slas: Sequence[Sla], now: datetime, batch: int) -> list[Breach]:
         """Record up to `batch` stays overdue as of `now` that have no breach yet (SKIP LOCKED:
         replicas share the work; a stay breaches once)."""
+        ...
+
+    async def escalate_breaches(
+        self, slas: Sequence[Sla], factor: float, now: datetime, batch: int
+    ) -> list[Breach]:
+        """Mark escalated up to `batch` breaches whose stay is still on `factor` x its SLA after
+        the breach (SKIP LOCKED; a breach escalates once)."""
         ...
 
 
@@ -143,6 +154,12 @@ class Copies(Protocol):
 
     async def contact_by_email(self, email: str) -> ContactCopy | None: ...
 
+    async def find_contacts(
+        self, *, ids: Sequence[str] = (), account_id: str | None = None
+    ) -> list[ContactCopy]:
+        """The copies of these contacts, or of the account's (at most 500), by name."""
+        ...
+
     async def put_contact(self, contact: ContactCopy) -> None: ...
 
     async def erase_people(self, lead_ids: list[str], contact_ids: list[str], email_hash: str) -> list[str]:
@@ -152,6 +169,73 @@ class Copies(Protocol):
 
     async def put_score(self, contact_id: str, score: float, version: int) -> None:
         """Applied only if not older than the score held."""
+        ...
+
+
+class Teams(Protocol):
+    """The matcher's reps and pools, copied from `rep.updated` and `pool.updated`."""
+
+    async def put_rep(self, rep: RepFields, version: int) -> None:
+        """Applied only if not older than the copy held."""
+        ...
+
+    async def put_pool(self, pool: PoolFields, version: int) -> None:
+        """Applied only if not older than the copy held."""
+        ...
+
+    async def reps(self, rep_ids: Sequence[str]) -> list[RepFields]: ...
+
+    async def pools(self, team: str) -> list[PoolFields]: ...
+
+
+class Handoffs(Protocol):
+    async def add(self, handoff: Handoff) -> None: ...
+
+    async def save(self, handoff: Handoff) -> None: ...
+
+    async def current_of_opp(self, opp_id: str) -> Handoff | None:
+        """The opp's handoff still open or accepted (not closed, not reassigned), locked."""
+        ...
+
+    async def current_of_contact(self, contact_id: str) -> Handoff | None:
+        """The person's lead route still open or accepted, locked."""
+        ...
+
+    async def current_of_opps(self, opp_ids: Sequence[str]) -> list[Handoff]:
+        """Each opp's handoff still open or accepted, not locked: what a list shows."""
+        ...
+
+    async def of_opp(self, opp_id: str) -> list[Handoff]:
+        """Oldest first."""
+        ...
+
+    async def of_contact(self, contact_id: str) -> list[Handoff]:
+        """Oldest first."""
+        ...
+
+    async def turn_counts(self, pool_id: str, turn: int) -> dict[str, int]:
+        """Handoffs each member was given in the pool's turn, the pool locked until commit."""
+        ...
+
+    async def open_work(self, rep_ids: Sequence[str]) -> dict[str, int]:
+        """Open handoffs each rep holds."""
+        ...
+
+    async def last_owner(self, account_id: str, pool_id: str) -> str | None:
+        """Who the pool last gave this account's work to (sticky pools)."""
+        ...
+
+    async def owners(self, opp_id: str | None, contact_id: str | None, stage: str) -> set[str]:
+        """Everyone handed this stay's work already (reassignment goes on to someone new)."""
+        ...
+
+    async def overdue(self, kind: str, now: datetime, batch: int) -> list[Handoff]:
+        """Open, unescalated handoffs of `kind` past their due time, oldest due first (not locked:
+        the caller locks each as every other path does, the opp first)."""
+        ...
+
+    async def escalated_before(self, kind: str, before: datetime, batch: int) -> list[Handoff]:
+        """Open handoffs of `kind` escalated before `before` (not locked, as `overdue`)."""
         ...
 
 
@@ -168,6 +252,22 @@ class Reports(Protocol):
 
     def export_rows(self, pipelines: Pipelines, cohort: Cohort | None) -> AsyncIterator[dict[str, Any]]: ...
 
+    async def acceptance(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Handoffs assigned in [start, end) per kind and team, and per person: how many, accepted,
+        waiting, escalated, reassigned away; median and p90 hours to accept."""
+        ...
+
+    async def stage_outcomes(
+        self, start: datetime, end: datetime
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Per kind and stage (or route): handoffs, escalated, reassigned, unowned; and SLA breaches
+        per opp type and stage, in [start, end)."""
+        ...
+
+    async def pool_assignments(self, pool_id: str | None) -> list[dict[str, Any]]:
+        """Round-robin assignments per pool, turn and member."""
+        ...
+
 
 class OpportunityUnitOfWork(UnitOfWork):
     opps: Opps
@@ -176,3 +276,5 @@ class OpportunityUnitOfWork(UnitOfWork):
     identified: Identified
     activity: Activity
     reports: Reports
+    teams: Teams
+    handoffs: Handoffs

@@ -1,12 +1,13 @@
-"""Opportunity routes: create, read, update, list; stage moves; the SLA scan on demand."""
+"""Opportunity routes: create, read, update, list; stage moves and handoffs; the scans on demand."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.opportunity.app import opportunities, sla
+from services.opportunity.app import escalation, handoffs, opportunities, sla
 from services.opportunity.app.models import OppFilter
 from services.opportunity.entrypoints.deps import SettingsDep, UowDep, UowsDep
 from services.opportunity.entrypoints.models import (
@@ -83,7 +84,8 @@ async def move_stage(
     opp_id: str, body: StageMoveIn, uow: UowDep, settings: SettingsDep, caller: CallerDep
 ) -> StageMoveResult:
     """Forward (skipping only through gates that hold), backward, or to closed_won/closed_lost."""
-    plan, opp = await opportunities.move(uow, settings, opp_id, body.stage, actor=caller)
+    given = body.model_dump(exclude={"stage"}, exclude_none=True)
+    plan, opp = await opportunities.move(uow, settings, opp_id, body.stage, actor=caller, given=given)
     await uow.commit()
     return StageMoveResult(
         kind=plan.kind,
@@ -93,6 +95,23 @@ async def move_stage(
         # A new stay has no breach yet, and the history is one GET away: two queries fewer.
         opportunity=(await described(uow, settings, [opp], breaches=False))[0],
     )
+
+
+@router.post("/opportunities/{opp_id}/accept")
+async def accept_handoff(
+    opp_id: str, uow: UowDep, settings: SettingsDep, caller: CallerDep
+) -> OpportunityOut:
+    """The stage owner takes the handoff (any change they record on the opp does too); 409 when
+    none waits or it is someone else's."""
+    await handoffs.accept(uow, opp_id, actor=caller, now=datetime.now(UTC))
+    await uow.commit()
+    return await one(uow, settings, opp_id)
+
+
+@router.post("/handoffs/scan", openapi_extra=right("admin"))
+async def scan_handoffs_now(uows: UowsDep, settings: SettingsDep) -> dict[str, int]:
+    """Escalate and reassign unaccepted handoffs now (it also runs in the background)."""
+    return {"changed": await escalation.run(uows, settings)}
 
 
 @router.post("/sla/scan", openapi_extra=right("admin"))

@@ -54,6 +54,35 @@ class SlaOut(BaseModel):
     due_at: datetime | None
     overdue_by_seconds: float
     breached_at: datetime | None = None  # when the scan recorded (and emitted) the breach
+    escalated_at: datetime | None = None  # when the breach, still unanswered, was escalated
+
+
+class HandoffOut(BaseModel):
+    """A handshake: who was handed the stage, by which rule and pool turn, why; and what became
+    of it (accepted, escalated, reassigned with the reason, closed when the opp moved on)."""
+
+    handoff_id: str
+    stage: str
+    team: str
+    owner: str | None
+    rule: str
+    reason: str
+    pool_id: str | None
+    turn: int | None
+    status: str
+    assigned_at: datetime
+    due_at: datetime | None
+    accepted_at: datetime | None
+    accepted_by: str | None
+    escalated_at: datetime | None
+    closed_at: datetime | None
+    closed_reason: str | None
+
+
+class RoutesOut(BaseModel):
+    contact_id: str
+    current: HandoffOut | None = Field(description="the route open or accepted now, if any")
+    routes: list[HandoffOut] = Field(description="every route decision, oldest first (`stage` is the route)")
 
 
 class OpportunityOut(BaseModel):
@@ -65,6 +94,7 @@ class OpportunityOut(BaseModel):
     close_date: date | None
     term_months: int | None
     owner: str | None
+    stage_owner: str | None = Field(None, description="who owns the current stage: a rep id")
     next_step: str | None
     next_step_owner: str | None
     next_step_due: date | None
@@ -83,6 +113,8 @@ class OpportunityOut(BaseModel):
     )
     history: list[StageMoveOut] = []
     changes: list[FieldChangeOut] = Field(default=[], description="every change to the opp's fields")
+    handoffs: list[HandoffOut] = Field(default=[], description="every handshake of the opp, oldest first")
+    handoff: HandoffOut | None = Field(None, description="the handshake in force: open or accepted")
     sla: SlaOut | None = None
 
 
@@ -127,7 +159,14 @@ class OpportunityPatch(_Strict):
 
 
 class StageMoveIn(_Strict):
+    """At a boundary between teams the handoff sets the stage owner, next step, its owner and due
+    date; what the mover gives here wins."""
+
     stage: str = Field(min_length=1, max_length=100)
+    stage_owner: Id | None = None
+    next_step: Text | None = None
+    next_step_owner: Id | None = None
+    next_step_due: date | None = None
 
 
 class StageMoveResult(BaseModel):

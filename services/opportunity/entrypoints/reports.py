@@ -1,4 +1,5 @@
-"""Report routes under /v1/reports: funnel, velocity, aging, coverage, reverse funnel, export."""
+"""Report routes under /v1/reports: funnel, velocity, aging, coverage, reverse funnel, export,
+handoffs and routing fairness."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from services.opportunity.app import reports
+from services.opportunity.app import handoff_reports, reports
 from services.opportunity.entrypoints.deps import SettingsDep, UowDep, UowsDep
 from services.opportunity.entrypoints.models import OppTypeIn
 
@@ -22,6 +23,30 @@ TypeQ = Annotated[OppTypeIn, Query(alias="type")]
 FromQ = Annotated[date | None, Query(alias="from", description="Opps created on or after this day.")]
 ToQ = Annotated[date | None, Query(alias="to", description="Opps created before this day.")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/handoffs")
+async def handoff_report(
+    uow: UowDep,
+    start: Annotated[
+        date | None, Query(alias="from", description="Handoffs assigned on or after this day.")
+    ] = None,
+    end: Annotated[date | None, Query(alias="to", description="Handoffs assigned before this day.")] = None,
+) -> dict[str, Any]:
+    """Time to accept per team and per person, outcomes per stage or route (escalated, reassigned,
+    unowned) and SLA breaches per stage; the last four weeks unless told."""
+    begins, ends = handoff_reports.window(start, end, datetime.now(UTC).date())
+    return await handoff_reports.acceptance(uow, begins, ends)
+
+
+@router.get("/routing-fairness")
+async def routing_fairness(
+    uow: UowDep,
+    pool_id: Annotated[str | None, Query(max_length=255)] = None,
+    turn: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> dict[str, Any]:
+    """Assignments per pool member in a turn (the current one by default) against their weight."""
+    return await handoff_reports.fairness(uow, pool_id, turn)
 
 
 @router.get("/funnel")

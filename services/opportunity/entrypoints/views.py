@@ -13,6 +13,7 @@ from services.opportunity.domain.stays import stays as stage_times
 from services.opportunity.entrypoints.models import (
     ContactRoleOut,
     FieldChangeOut,
+    HandoffOut,
     OpportunityOut,
     SlaOut,
     StageMoveOut,
@@ -34,7 +35,8 @@ async def described(
     history: bool = False,
     breaches: bool = True,
 ) -> list[OpportunityOut]:
-    """Opps with buying groups, stamps and SLA state: three queries for any number of opps."""
+    """Opps with buying groups, stamps, SLA state and the handoff in force: four queries for any
+    number of opps."""
     ids = [opp.opp_id for opp in opps]
     now = datetime.now(UTC)
     out = {opp.opp_id: _out(opp, settings, now) for opp in opps}
@@ -44,7 +46,10 @@ async def described(
     for breach in await uow.opps.breaches(ids) if breaches else []:
         sla = out[breach.opp_id].sla
         if sla is not None and stays[breach.opp_id] == (breach.stage, breach.stage_entered_at):
-            sla.breached_at = breach.breached_at
+            sla.breached_at, sla.escalated_at = breach.breached_at, breach.escalated_at
+    for handoff in await uow.handoffs.current_of_opps(ids):
+        if handoff.opp_id in out:
+            out[handoff.opp_id].handoff = HandoffOut.model_validate(handoff.model_dump())
     if history:
         moves = await uow.opps.moves(ids)
         for move in moves:
@@ -54,6 +59,9 @@ async def described(
             described_opp.stages = {stage: StageTimeOut(**vars(time)) for stage, time in times.items()}
             described_opp.changes = [
                 FieldChangeOut.model_validate(c.model_dump()) for c in await uow.opps.field_changes(opp_id)
+            ]
+            described_opp.handoffs = [
+                HandoffOut.model_validate(h.model_dump()) for h in await uow.handoffs.of_opp(opp_id)
             ]
     return list(out.values())
 

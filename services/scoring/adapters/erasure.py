@@ -60,7 +60,7 @@ class SqlErasure:
             )
         ).all()
         people = [row[0] for row in erased]
-        for table in (t.ScoredEngagement, t.DailyPoints, t.LifecycleChange):
+        for table in (t.ScoredEngagement, t.DailyPoints, t.LifecycleChange, t.SegmentMember, t.SegmentDue):
             await self._session.execute(delete(table).where(col(table.person_id).in_(people)))
         await self._tombstones([lead for lead in lead_ids if lead not in people], model_version)
         return [*people, *(row[1] for row in erased if row[1])]

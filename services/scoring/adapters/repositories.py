@@ -22,8 +22,9 @@ MERGE_DAILY_POINTS = text(
 )
 # One round trip: the engagement (once: its id is the key) and, for a capped kind, the day's points.
 RECORD = text(
-    "WITH new AS (INSERT INTO engagements (engagement_id, person_id, kind, points, occurred_at)"
-    " VALUES (:engagement_id, :person_id, :kind, :points, :occurred_at)"
+    "WITH new AS (INSERT INTO engagements"
+    " (engagement_id, person_id, kind, points, occurred_at, campaign, campaign_external_id)"
+    " VALUES (:engagement_id, :person_id, :kind, :points, :occurred_at, :campaign, :campaign_external_id)"
     " ON CONFLICT DO NOTHING RETURNING engagement_id, person_id, kind, points),"
     " capped AS (INSERT INTO daily_points (person_id, day, kind, points)"
     " SELECT person_id, CAST(:day AS date), kind, points FROM new WHERE CAST(:capped AS boolean)"
@@ -197,7 +198,15 @@ class SqlEngagements:
         self._session = session
 
     async def record(
-        self, *, engagement_id: str, person_id: str, kind: str, points: float, at: datetime, capped: bool
+        self,
+        *,
+        engagement_id: str,
+        person_id: str,
+        kind: str,
+        points: float,
+        at: datetime,
+        capped: bool,
+        campaign: tuple[str | None, str | None] = (None, None),
     ) -> bool:
         new = await self._session.scalar(
             RECORD,
@@ -209,6 +218,8 @@ class SqlEngagements:
                 "occurred_at": at,
                 "day": at.astimezone(UTC).date(),
                 "capped": capped,
+                "campaign": campaign[0],
+                "campaign_external_id": campaign[1],
             },
         )
         return new is not None
@@ -289,7 +300,7 @@ class SqlDeals:
         return [Membership.model_validate(row, from_attributes=True) for row in rows]
 
     async def put_member(self, member: Membership) -> None:
-        role = member.model_dump(include={"account_id", "role", "status", "is_primary"})
+        role = member.model_dump(include={"account_id", "role", "status", "suggested_role", "is_primary"})
         await self._session.execute(
             insert(t.GroupMember)
             .values(opp_id=member.opp_id, contact_id=member.contact_id, **role)

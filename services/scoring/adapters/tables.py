@@ -72,6 +72,8 @@ class ScoredEngagement(ScoringTable, table=True):
     kind: str
     points: float
     occurred_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    campaign: str | None = None  # as the source sent it: a name, or the platform's id
+    campaign_external_id: str | None = None
 
 
 class Alias(ScoringTable, table=True):
@@ -123,6 +125,7 @@ class GroupMember(ScoringTable, table=True):
     account_id: str = Field(index=True)
     role: str | None = None
     status: str = "confirmed"
+    suggested_role: str | None = None
     is_primary: bool = False
     added_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
@@ -137,3 +140,21 @@ class Account(ScoringTable, table=True):
     country: str | None = None
     is_customer: bool = False
     version: int = 0
+
+
+class SegmentMember(ScoringTable, table=True):
+    """A person in a segment, with why (the opps, the uncovered role)."""
+
+    __tablename__ = "segment_members"
+    segment_id: str = Field(primary_key=True)
+    person_id: str = Field(primary_key=True, index=True)
+    detail: dict[str, Any] = _json({})
+    added_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class SegmentDue(ScoringTable, table=True):
+    """When time alone may change a person's segments (an SLA runs out, engagement grows old)."""
+
+    __tablename__ = "segment_due"
+    person_id: str = Field(primary_key=True)
+    due_at: datetime = Field(sa_column=utc_column())

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters import repositories as r
 from services.scoring.adapters.erasure import SqlErasure
+from services.scoring.adapters.segments import SqlSegments
 from services.scoring.app.uow import ScoringUnitOfWork
 from shared.sql_uow import SqlUnitOfWork
 
@@ -17,3 +18,4 @@ class SqlScoringUnitOfWork(SqlUnitOfWork, ScoringUnitOfWork):
         self.engagements = r.SqlEngagements(session)
         self.accounts = r.SqlAccounts(session)
         self.deals = r.SqlDeals(session)
+        self.segments = SqlSegments(session)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.scoring.app import scorer
+from services.scoring.app import scorer, segments
 from services.scoring.app.models import AccountFacts, Membership
 from services.scoring.app.uow import ScoringUnitOfWork
 from services.scoring.domain import lifecycle
@@ -52,10 +52,12 @@ async def on_opp_stage_changed(
     event: OppStageChanged, _: Envelope, uow: ScoringUnitOfWork, settings: ScoringSettings
 ) -> None:
     await uow.deals.put(event.opp_id, event.account_id, event.to_stage)
+    group = await uow.deals.members(event.opp_id)
     if event.to_stage == WON:
-        members = [m.contact_id for m in await uow.deals.members(event.opp_id) if m.status == "confirmed"]
+        members = [m.contact_id for m in group if m.status == "confirmed"]
         await uow.people.lock_contacts(members)
         await _advance(uow, members, "customer", event.actor, f"deal {event.opp_id} won", settings)
+    await segments.refresh_contacts(uow, settings, [m.contact_id for m in group], datetime.now(UTC))
 
 
 async def on_contact_role_changed(
@@ -65,6 +67,7 @@ async def on_contact_role_changed(
     await uow.deals.put(event.opp_id, event.account_id, None)
     if event.change == "removed":
         await uow.deals.remove_member(event.opp_id, event.contact_id)
+        await _refresh_group(uow, settings, event.opp_id, event.contact_id)
         return
     await uow.deals.put_member(
         Membership(
@@ -73,12 +76,21 @@ async def on_contact_role_changed(
             account_id=event.account_id,
             role=event.role,
             status=event.status,
+            suggested_role=event.suggested_role,
             is_primary=event.primary,
         )
     )
     if event.status == "confirmed" and await uow.deals.stage_of_contact(event.contact_id) == "opportunity":
         reason = f"confirmed as {event.role} in the buying group of deal {event.opp_id}"
         await _advance(uow, [event.contact_id], "opportunity", "buying group", reason, settings)
+    await _refresh_group(uow, settings, event.opp_id, event.contact_id)
+
+
+async def _refresh_group(
+    uow: ScoringUnitOfWork, settings: ScoringSettings, opp_id: str, contact_id: str
+) -> None:
+    group = [m.contact_id for m in await uow.deals.members(opp_id)]
+    await segments.refresh_contacts(uow, settings, [contact_id, *group], datetime.now(UTC))
 
 
 async def on_account_changed(

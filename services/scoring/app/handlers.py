@@ -117,6 +117,7 @@ async def on_engagement_recorded(
         points=points,
         at=at,
         capped=capped and points > 0,
+        campaign=(event.campaign, event.campaign_external_id),
     )
     if not new:
         return

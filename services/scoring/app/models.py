@@ -81,6 +81,7 @@ class Membership(BaseModel):
     account_id: str
     role: str | None = None
     status: Literal["potential", "confirmed"] = "confirmed"
+    suggested_role: str | None = None
     is_primary: bool = False
 
 
@@ -92,3 +93,10 @@ class Deal(BaseModel):
     stage: str | None = None
     is_closed: bool = False
     is_won: bool = False
+
+
+class SegmentMember(BaseModel):
+    segment_id: str
+    person_id: str
+    detail: dict[str, Any] = {}
+    added_at: datetime

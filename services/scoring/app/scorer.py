@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from services.scoring.app import segments
 from services.scoring.app.models import AccountFacts, LifecycleChange, Person
 from services.scoring.app.uow import ScoringUnitOfWork
 from services.scoring.domain import lifecycle
@@ -128,6 +129,7 @@ async def settle(
         half_life=settings.half_life,
     )
     await uow.people.save(person)
+    await segments.refresh(uow, settings, person, now)
     return emit
 
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from services.scoring.app.models import AccountFacts, Deal, LifecycleChange, Membership, Person
+from services.scoring.app.models import AccountFacts, Deal, LifecycleChange, Membership, Person, SegmentMember
+from services.scoring.domain.segments import Seat
 from shared.uow import UnitOfWork
 
 
@@ -61,9 +62,18 @@ class People(Protocol):
 
 class Engagements(Protocol):
     async def record(
-        self, *, engagement_id: str, person_id: str, kind: str, points: float, at: datetime, capped: bool
+        self,
+        *,
+        engagement_id: str,
+        person_id: str,
+        kind: str,
+        points: float,
+        at: datetime,
+        capped: bool,
+        campaign: tuple[str | None, str | None] = (None, None),
     ) -> bool:
-        """Once per engagement id; counts the points towards the day's cap when `capped`."""
+        """Once per engagement id, with its campaign (as sent, and the platform's id); counts the
+        points towards the day's cap when `capped`."""
         ...
 
     async def totals(self, person_id: str) -> tuple[dict[str, int], float]:
@@ -112,9 +122,36 @@ class Erasure(Protocol):
         ...
 
 
+class Segments(Protocol):
+    async def seats(self, contact_id: str) -> list[Seat]:
+        """The contact's places in buying groups, with each opp's stage and covered roles."""
+        ...
+
+    async def of_person(self, person_id: str) -> tuple[dict[str, dict[str, Any]], datetime | None]:
+        """The segments the person is in, with why, and their due time (one round trip)."""
+        ...
+
+    async def put(self, person_id: str, segment_id: str, detail: dict[str, Any], now: datetime) -> None: ...
+
+    async def remove(self, person_id: str, segment_id: str) -> None: ...
+
+    async def set_due(self, person_id: str, due_at: datetime | None) -> None: ...
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        """People whose segments time may have changed by `now`, locked (SKIP LOCKED)."""
+        ...
+
+    async def counts(self) -> dict[str, int]: ...
+
+    async def members(self, segment_id: str, *, limit: int, after: str | None) -> list[SegmentMember]:
+        """In person id order, after `after`."""
+        ...
+
+
 class ScoringUnitOfWork(UnitOfWork):
     people: People
     erasure: Erasure
     engagements: Engagements
     accounts: Accounts
     deals: Deals
+    segments: Segments

@@ -20,10 +20,12 @@ from services.scoring.entrypoints.models import (
     ScoreOut,
     StageIn,
 )
+from services.scoring.entrypoints.segments import router as segments_router
 from services.scoring.settings import ScoringSettings
 from shared.app import CallerDep
 
 router = APIRouter(tags=["scoring"])
+router.include_router(segments_router)
 
 
 def score_out(person: Person, settings: ScoringSettings, now: datetime) -> ScoreOut:

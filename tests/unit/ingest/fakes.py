@@ -97,11 +97,18 @@ class FakeDeliveries:
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}
         self.bodies: dict[tuple[str, str], bytes] = {}
 
-    async def record(
-        self, *, source: str, delivery_id: str, content_type: str, body: bytes, response: dict[str, Any]
-    ) -> bool:
-        self.bodies.setdefault((source, delivery_id), body)
-        return self.rows.setdefault((source, delivery_id), response) is response
+    async def record(self, *, source: str, delivery_id: str, content_type: str, body: bytes) -> bool:
+        if (source, delivery_id) in self.bodies:
+            return False
+        self.bodies[(source, delivery_id)] = body
+        return True
+
+    async def answered(
+        self, source: str, delivery_id: str, response: dict[str, Any], *, keep_body: bool
+    ) -> None:
+        self.rows[(source, delivery_id)] = response
+        if not keep_body:
+            self.bodies[(source, delivery_id)] = b""
 
     async def redact(self, lead_ids: list[str], at: datetime) -> int:
         named = [
@@ -162,12 +169,14 @@ class FakeQuarantine:
         *,
         status: str,
         at: datetime,
+        by: str,
         resubmitted_payload: dict[str, Any] | None = None,
         lead_id: str | None = None,
     ) -> None:
         changes = {
             "status": status,
             "resolved_at": at,
+            "resolved_by": by,
             "resubmitted_payload": resubmitted_payload,
             "lead_id": lead_id,
         }

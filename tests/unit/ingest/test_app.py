@@ -16,6 +16,7 @@ from services.ingest.domain.webhooks.items import Item, LeadItem, Rejected
 from services.ingest.settings import IngestSettings
 from shared.errors import Conflict, Invalid, NotFound, Unauthorized
 from shared.events import LeadConverted, LeadRejected
+from shared.group_commit import GroupCommit
 from tests.support import signing
 from tests.support.fakes import envelope
 from tests.unit.ingest.fakes import FakeIngestUnitOfWork
@@ -76,6 +77,20 @@ async def test_an_engagement_creates_its_person_once_and_an_unsubscribe_updates_
     assert uow.types().count("engagement.recorded") == 2
 
 
+async def test_an_engagement_carries_its_campaign_and_source() -> None:
+    uow = FakeIngestUnitOfWork()
+    click = EngagementIn(
+        email="bo@example.com", kind="email_click", campaign="Q4 Webinar", campaign_external_id="1042"
+    )
+    await leads.record_engagement(uow, click, source="marketo")
+    [event] = uow.events("engagement.recorded")
+    assert (event["campaign"], event["campaign_external_id"], event["source"]) == (
+        "Q4 Webinar",
+        "1042",
+        "marketo",
+    )
+
+
 async def test_an_engagement_of_an_unknown_lead_id_is_refused() -> None:
     with pytest.raises(Invalid) as refused:
         await leads.record_engagement(FakeIngestUnitOfWork(), EngagementIn(lead_id="nobody", kind="call"))
@@ -110,10 +125,14 @@ MAUTIC = json.dumps(
 
 async def test_a_delivery_stores_good_items_quarantines_bad_ones_and_answers_a_redelivery_as_before() -> None:
     uow = FakeIngestUnitOfWork()
-    answer = await webhooks.receive(lambda: uow, mautic(MAUTIC), SETTINGS, People({}))
+    answer = await webhooks.receive(
+        lambda: uow, mautic(MAUTIC), SETTINGS, People({}), group=GroupCommit(lambda: uow)
+    )
     assert (answer.accepted, answer.rejected) == (1, 1)
     assert [q.field for q in uow.quarantine.rows.values()] == ["email"]
-    again = await webhooks.receive(lambda: uow, mautic(MAUTIC), SETTINGS, People({}))
+    again = await webhooks.receive(
+        lambda: uow, mautic(MAUTIC), SETTINGS, People({}), group=GroupCommit(lambda: uow)
+    )
     assert again == answer and len(uow.leads.rows) == 1 and uow.types() == ["lead.created"]
 
 
@@ -128,30 +147,37 @@ async def test_a_delivery_signed_with_another_secret_stores_nothing() -> None:
 async def test_an_unreadable_body_is_quarantined_whole() -> None:
     uow = FakeIngestUnitOfWork()
     with pytest.raises(webhooks.Unreadable):
-        await webhooks.receive(lambda: uow, mautic(b"{not json"), SETTINGS, People({}))
+        await webhooks.receive(
+            lambda: uow, mautic(b"{not json"), SETTINGS, People({}), group=GroupCommit(lambda: uow)
+        )
     assert [q.field for q in uow.quarantine.rows.values()] == ["body"] and uow.commits == 1
 
 
 async def test_a_fixed_item_is_resubmitted_once() -> None:
     uow = FakeIngestUnitOfWork()
-    await webhooks.receive(lambda: uow, mautic(MAUTIC), SETTINGS, People({}))
+    await webhooks.receive(lambda: uow, mautic(MAUTIC), SETTINGS, People({}), group=GroupCommit(lambda: uow))
     [item] = uow.quarantine.rows.values()
     fixed = json.loads(json.dumps(item.payload).replace("not-an-email", "dee@example.com"))
-    [outcome] = await webhooks.resubmit(uow, item.quarantine_id, fixed, SETTINGS, People({}))
-    assert outcome.outcome == "accepted" and uow.quarantine.rows[item.quarantine_id].status == "resubmitted"
+    [outcome] = await webhooks.resubmit(uow, item.quarantine_id, fixed, SETTINGS, People({}), "Rita")
+    resolved = uow.quarantine.rows[item.quarantine_id]
+    assert outcome.outcome == "accepted" and (resolved.status, resolved.resolved_by) == (
+        "resubmitted",
+        "Rita",
+    )
     with pytest.raises(Conflict):
-        await webhooks.resubmit(uow, item.quarantine_id, fixed, SETTINGS, People({}))
+        await webhooks.resubmit(uow, item.quarantine_id, fixed, SETTINGS, People({}), "Rita")
 
 
 async def test_a_resubmission_still_wrong_stays_in_quarantine() -> None:
     uow = FakeIngestUnitOfWork()
-    await webhooks.receive(lambda: uow, mautic(MAUTIC), SETTINGS, People({}))
+    await webhooks.receive(lambda: uow, mautic(MAUTIC), SETTINGS, People({}), group=GroupCommit(lambda: uow))
     [item] = uow.quarantine.rows.values()
     with pytest.raises(Invalid):
-        await webhooks.resubmit(uow, item.quarantine_id, None, SETTINGS, People({}))
+        await webhooks.resubmit(uow, item.quarantine_id, None, SETTINGS, People({}), "Rita")
     assert uow.quarantine.rows[item.quarantine_id].status == "open"
-    await webhooks.discard(uow, item.quarantine_id)
-    assert uow.quarantine.rows[item.quarantine_id].status == "discarded"
+    await webhooks.discard(uow, item.quarantine_id, "Dan")
+    discarded = uow.quarantine.rows[item.quarantine_id]
+    assert (discarded.status, discarded.resolved_by) == ("discarded", "Dan")
 
 
 def hubspot(body: bytes) -> webhooks.Received:
@@ -165,7 +191,9 @@ async def test_a_person_known_only_by_id_is_read_from_the_source() -> None:
     uow = FakeIngestUnitOfWork()
     body = json.dumps([{"eventId": 1, "subscriptionType": "contact.creation", "objectId": 7001}]).encode()
     people = People({"7001": LeadItem(fields={"email": "eve@example.com"}, source_id="7001")})
-    answer = await webhooks.receive(lambda: uow, hubspot(body), SETTINGS, people)
+    answer = await webhooks.receive(
+        lambda: uow, hubspot(body), SETTINGS, people, group=GroupCommit(lambda: uow)
+    )
     assert answer.accepted == 1 and people.asked == ["7001"]
     assert await uow.source_ids.lead_for("hubspot", "7001") == answer.items[0].lead_id
 

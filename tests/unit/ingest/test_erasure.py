@@ -11,6 +11,7 @@ from services.ingest.app import erasure, leads, webhooks
 from services.ingest.domain.inputs import EngagementIn
 from services.ingest.domain.webhooks.items import LeadItem
 from shared.errors import Conflict, NotFound
+from shared.group_commit import GroupCommit
 from tests.unit.ingest.fakes import FakeIngestUnitOfWork
 from tests.unit.ingest.test_app import SETTINGS, People, fields, hubspot, mautic
 
@@ -70,10 +71,14 @@ async def test_hubspot_privacy_deletion_erases_the_person_it_names_and_keeps_no_
     uow = FakeIngestUnitOfWork()
     created = json.dumps([{"eventId": 1, "subscriptionType": "contact.creation", "objectId": 7}]).encode()
     people = People({"7": LeadItem(fields={"email": EMAIL}, source_id="7")})
-    first = await webhooks.receive(lambda: uow, hubspot(created), SETTINGS, people)
+    first = await webhooks.receive(
+        lambda: uow, hubspot(created), SETTINGS, people, group=GroupCommit(lambda: uow)
+    )
     lead_id = first.items[0].lead_id
     deletion = [{"eventId": 2, "subscriptionType": "contact.privacyDeletion", "objectId": 7}]
-    answer = await webhooks.receive(lambda: uow, hubspot(json.dumps(deletion).encode()), SETTINGS, people)
+    answer = await webhooks.receive(
+        lambda: uow, hubspot(json.dumps(deletion).encode()), SETTINGS, people, group=GroupCommit(lambda: uow)
+    )
     assert [(i.status, i.lead_id) for i in answer.items] == [("erased", lead_id)]
     assert set(uow.deliveries.bodies.values()) == {b""}  # the creation's body went with the person
     assert await uow.source_ids.lead_for("hubspot", "7") is None
@@ -89,7 +94,9 @@ async def test_a_replayed_delivery_does_not_bring_the_person_back_nor_quarantine
             ]
         }
     ).encode()
-    answer = await webhooks.receive(lambda: uow, mautic(body), SETTINGS, People({}))
+    answer = await webhooks.receive(
+        lambda: uow, mautic(body), SETTINGS, People({}), group=GroupCommit(lambda: uow)
+    )
     assert [(i.outcome, i.status) for i in answer.items] == [("accepted", "erased")]
     assert not uow.leads.rows and not uow.quarantine.rows
     assert set(uow.deliveries.bodies.values()) == {b""}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from services.matcher.app.uow import MatcherUnitOfWork
 from services.matcher.domain.accounts import StoredAccount
 from services.matcher.domain.matching import AccountProfile, LeadFacts
 from services.matcher.domain.names import company_name
+from services.matcher.domain.teams import StoredPool, StoredRep
 from tests.support.fakes import FakeUnitOfWork
 
 
@@ -22,6 +24,7 @@ class FakeAccounts:
         self.rows: dict[str, StoredAccount] = {}
         self.domains: dict[str, str] = {}
         self.opps: dict[str, tuple[str, bool]] = {}
+        self.opp_versions: dict[str, int] = {}
 
     async def get(self, account_id: str, *, lock: bool = False) -> StoredAccount | None:
         return self.rows.get(account_id)
@@ -64,14 +67,18 @@ class FakeAccounts:
             for a in found
         ]
 
+    async def of_inactive_owners(self, batch: int) -> list[StoredAccount]:
+        raise NotImplementedError("the scan is SQL: tested against PostgreSQL")
+
     async def touch(self, account_id: str, at: datetime) -> None:
         self.rows[account_id] = self.rows[account_id].model_copy(update={"last_activity_at": at})
 
     async def track_opp(
-        self, opp_id: str, account_id: str, stage: str, *, is_open: bool, replace: bool
+        self, opp_id: str, account_id: str, stage: str, *, is_open: bool, version: int
     ) -> None:
-        if replace or opp_id not in self.opps:
+        if opp_id not in self.opps or self.opp_versions[opp_id] < version:
             self.opps[opp_id] = (account_id, is_open)
+            self.opp_versions[opp_id] = version
         if account_id in self.rows:
             count = sum(1 for a, is_open in self.opps.values() if a == account_id and is_open)
             self.rows[account_id] = self.rows[account_id].model_copy(update={"open_opps": count})
@@ -112,6 +119,7 @@ class FakeMatches:
     def __init__(self) -> None:
         self.rows: dict[str, Match] = {}
         self.early: dict[str, dict[str, Any]] = {}
+        self.versions: dict[str, dict[str, int]] = {}
 
     async def lock_lead(self, lead_id: str) -> None:
         pass
@@ -136,6 +144,12 @@ class FakeMatches:
     async def keep_early_changes(self, lead_id: str, changes: dict[str, Any]) -> None:
         self.early[lead_id] = {**self.early.get(lead_id, {}), **changes}
 
+    async def field_versions(self, lead_id: str) -> dict[str, int]:
+        return dict(self.versions.get(lead_id, {}))
+
+    async def put_field_versions(self, lead_id: str, versions: dict[str, int]) -> None:
+        self.versions[lead_id] = dict(versions)
+
 
 class FakeReviewQueue:
     def __init__(self) -> None:
@@ -156,13 +170,52 @@ class FakeReviewQueue:
 
 class FakeRoutingCounts:
     def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], int] = {}
+        self.counts: dict[tuple[str, int, str], int] = {}
 
-    async def of_pool(self, pool: str) -> dict[str, int]:
-        return {owner: n for (p, owner), n in self.counts.items() if p == pool}
+    async def of_pool(self, pool: str, turn: int) -> dict[str, int]:
+        return {owner: n for (p, t, owner), n in self.counts.items() if (p, t) == (pool, turn)}
 
-    async def count(self, pool: str, owner: str) -> None:
-        self.counts[(pool, owner)] = self.counts.get((pool, owner), 0) + 1
+    async def count(self, pool: str, turn: int, owner: str) -> None:
+        self.counts[(pool, turn, owner)] = self.counts.get((pool, turn, owner), 0) + 1
+
+
+class FakeTeams:
+    def __init__(self) -> None:
+        self.rep_rows: dict[str, StoredRep] = {}
+        self.pool_rows: dict[str, StoredPool] = {}
+
+    async def rep(self, rep_id: str, *, lock: bool = False) -> StoredRep | None:
+        return self.rep_rows.get(rep_id)
+
+    async def reps(self, rep_ids: Sequence[str]) -> list[StoredRep]:
+        return [self.rep_rows[r] for r in rep_ids if r in self.rep_rows]
+
+    async def all_reps(self, team: str | None, limit: int, offset: int) -> list[StoredRep]:
+        found = sorted((r for r in self.rep_rows.values() if team in (None, r.team)), key=lambda r: r.rep_id)
+        return found[offset : offset + limit]
+
+    async def save_rep(self, rep: StoredRep) -> None:
+        self.rep_rows[rep.rep_id] = rep
+
+    async def pool(self, pool_id: str, *, lock: bool = False) -> StoredPool | None:
+        return self.pool_rows.get(pool_id)
+
+    async def pools(self, team: str | None) -> list[StoredPool]:
+        return sorted((p for p in self.pool_rows.values() if team in (None, p.team)), key=lambda p: p.pool_id)
+
+    async def save_pool(self, pool: StoredPool) -> None:
+        self.pool_rows[pool.pool_id] = pool
+
+
+class FakeImports:
+    def __init__(self) -> None:
+        self.rows: dict[str, ImportProgress] = {}
+
+    async def save(self, progress: ImportProgress) -> None:
+        self.rows[progress.import_id] = replace(progress)
+
+    async def get(self, import_id: str) -> ImportProgress | None:
+        return self.rows.get(import_id)
 
 
 class FakeMatcherUnitOfWork(FakeUnitOfWork, MatcherUnitOfWork):
@@ -173,3 +226,5 @@ class FakeMatcherUnitOfWork(FakeUnitOfWork, MatcherUnitOfWork):
         self.matches = FakeMatches()
         self.review = FakeReviewQueue()
         self.routing = FakeRoutingCounts()
+        self.imports = FakeImports()
+        self.teams = FakeTeams()

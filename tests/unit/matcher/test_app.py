@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from services.matcher.app import accounts, review
+from services.matcher.app import accounts, review, teams
 from services.matcher.app.handlers import (
     on_lead_created,
     on_lead_updated,
     on_opp_created,
     on_opp_stage_changed,
 )
+from services.matcher.domain.teams import MemberIn, PoolIn, RepIn
 from services.matcher.settings import MatcherSettings
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import LeadCreated, LeadUpdated, OppCreated, OppStageChanged
@@ -19,11 +20,16 @@ from tests.unit.matcher.fakes import FakeMatcherUnitOfWork
 
 SETTINGS = MatcherSettings()
 REVIEW = MatcherSettings(matcher_no_match_policy="review")
-POOLS = MatcherSettings(
-    matcher_territories=[
-        {"name": "emea", "countries": ["DE"], "members": [{"owner": "ann"}, {"owner": "bo"}]}
-    ]
-)
+
+
+async def with_pool(uow: FakeMatcherUnitOfWork) -> None:
+    """Two AEs sharing German accounts."""
+    for rep in ("ann", "bo"):
+        await teams.put_rep(uow, rep, RepIn(name=rep.title(), team="sales"), "rita")
+    members = [MemberIn(rep_id="ann"), MemberIn(rep_id="bo")]
+    await teams.put_pool(uow, "dach", PoolIn(team="sales", countries=["DE"], members=members), "rita")
+    await uow.flush_events()
+    uow.published.clear()
 
 
 def lead(
@@ -64,12 +70,13 @@ async def test_a_lead_already_decided_is_not_decided_again() -> None:
 
 async def test_no_match_founds_an_account_owned_by_the_territory_pool() -> None:
     uow = FakeMatcherUnitOfWork()
-    await created(uow, lead(1, "newco.de", "Newco GmbH", "DE"), POOLS)
-    await created(uow, lead(2, "other.de", "Other AG", "DE"), POOLS)
+    await with_pool(uow)
+    await created(uow, lead(1, "newco.de", "Newco GmbH", "DE"))
+    await created(uow, lead(2, "other.de", "Other AG", "DE"))
     assert uow.types() == ["account.created", "lead.converted"] * 2
     owners = [e["owner"] for e in uow.events("lead.converted")]
     assert owners == ["ann", "bo"], "weighted round-robin takes turns"
-    await created(uow, lead(3, "newco.de", "Newco", "DE"), POOLS)  # the same company again
+    await created(uow, lead(3, "newco.de", "Newco", "DE"))  # the same company again
     assert uow.events("lead.converted")[-1]["owner"] == "ann" and len(uow.accounts.rows) == 2
 
 
@@ -87,7 +94,6 @@ async def test_no_match_under_the_review_policy_waits_for_a_person() -> None:
         account_id=None,
         account_name="NewCo Inc",
         reason=None,
-        pools=(),
     )
     assert resolved.status == "resolved" and uow.types()[-2:] == ["account.created", "lead.converted"]
     assert uow.events("lead.converted")[-1]["resolved_by"] == "rita"
@@ -100,7 +106,6 @@ async def test_no_match_under_the_review_policy_waits_for_a_person() -> None:
             account_id=None,
             account_name=None,
             reason=None,
-            pools=(),
         )
 
 
@@ -118,7 +123,6 @@ async def test_a_review_pick_needs_an_account_that_exists_and_a_reject_is_told()
                 account_id=account_id,
                 account_name=None,
                 reason=None,
-                pools=(),
             )
     with pytest.raises(NotFound):
         await review.resolve(
@@ -129,7 +133,6 @@ async def test_a_review_pick_needs_an_account_that_exists_and_a_reject_is_told()
             account_id=None,
             account_name=None,
             reason=None,
-            pools=(),
         )
     await review.resolve(
         uow,
@@ -139,7 +142,6 @@ async def test_a_review_pick_needs_an_account_that_exists_and_a_reject_is_told()
         account_id=None,
         account_name=None,
         reason="a student",
-        pools=(),
     )
     assert uow.events("lead.rejected")[0] == {
         "lead_id": "lead-1",
@@ -211,3 +213,38 @@ async def test_an_external_id_names_one_account() -> None:
     with pytest.raises(Conflict):
         await accounts.update_account(uow, other.account_id, {"external_id": "crm-1"})
     await accounts.update_account(uow, first.account_id, {"external_id": "crm-1", "name": "Acme Inc"})
+
+
+async def test_a_lead_update_older_than_what_its_contact_holds_changes_nothing() -> None:
+    uow = FakeMatcherUnitOfWork()
+    await created(uow, lead(1))
+
+    async def update(version: int, **changed: str) -> None:
+        event = LeadUpdated(lead_id="lead-1", email="p1@acme.com", changed=changed)
+        await on_lead_updated(event, envelope(event, version), uow, SETTINGS)
+
+    await update(4, title="CEO", first_name="Grace")
+    await update(3, title="CTO", last_name="Hopper")  # late: its title is older, its last name is news
+    await update(4, title="Intern")  # the same version again (a replay) changes nothing either
+    contact = uow.contacts.rows["p1@acme.com"]
+    assert (contact["title"], contact["first_name"], contact["last_name"]) == ("CEO", "Grace", "Hopper")
+
+
+async def test_a_late_stage_change_does_not_reopen_a_closed_opp() -> None:
+    uow = FakeMatcherUnitOfWork()
+    account = await accounts.create_account(uow, {"name": "Acme", "domains": ["acme.com"]})
+
+    def moved(to_stage: str) -> OppStageChanged:
+        return OppStageChanged(
+            opp_id="o1",
+            account_id=account.account_id,
+            type="acquisition",
+            from_stage="target",
+            to_stage=to_stage,
+            at=account.created_at,
+            actor="ann",
+        )
+
+    await on_opp_stage_changed(moved("closed_won"), envelope(moved("closed_won"), 3), uow, SETTINGS)
+    await on_opp_stage_changed(moved("pipeline"), envelope(moved("pipeline"), 2), uow, SETTINGS)
+    assert uow.accounts.rows[account.account_id].open_opps == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from services.opportunity.app.models import (
     Breach,
     ContactCopy,
     FieldChange,
+    Handoff,
     IdentifiedPerson,
     Member,
     OppFilter,
@@ -19,6 +21,7 @@ from services.opportunity.app.models import (
     StageMove,
 )
 from services.opportunity.app.uow import OpportunityUnitOfWork, Sla
+from shared.events.teams import PoolFields, RepFields
 from tests.support.fakes import FakeUnitOfWork
 
 
@@ -82,8 +85,8 @@ class FakeOpps:
             for o in self.rows.values()
         )
 
-    async def record_field_change(self, change: FieldChange) -> None:
-        self.changes.append(change)
+    async def record_field_changes(self, changes: Sequence[FieldChange]) -> None:
+        self.changes += changes
 
     async def field_changes(self, opp_id: str) -> list[FieldChange]:
         return [c for c in self.changes if c.opp_id == opp_id]
@@ -170,6 +173,13 @@ class FakeCopies:
     async def contact(self, contact_id: str) -> ContactCopy | None:
         return self.contacts.get(contact_id)
 
+    async def find_contacts(
+        self, *, ids: Sequence[str] = (), account_id: str | None = None
+    ) -> list[ContactCopy]:
+        return [
+            c for c in self.contacts.values() if (c.contact_id in ids if ids else c.account_id == account_id)
+        ]
+
     async def contact_by_email(self, email: str) -> ContactCopy | None:
         return next((c for c in self.contacts.values() if c.email == email), None)
 
@@ -222,6 +232,109 @@ class FakeActivity:
         )
 
 
+class FakeTeams:
+    def __init__(self) -> None:
+        self.rep_rows: dict[str, tuple[RepFields, int]] = {}
+        self.pool_rows: dict[str, tuple[PoolFields, int]] = {}
+
+    async def put_rep(self, rep: RepFields, version: int) -> None:
+        if rep.rep_id not in self.rep_rows or self.rep_rows[rep.rep_id][1] <= version:
+            self.rep_rows[rep.rep_id] = (RepFields.model_validate(rep.model_dump()), version)
+
+    async def put_pool(self, pool: PoolFields, version: int) -> None:
+        if pool.pool_id not in self.pool_rows or self.pool_rows[pool.pool_id][1] <= version:
+            self.pool_rows[pool.pool_id] = (PoolFields.model_validate(pool.model_dump()), version)
+
+    async def reps(self, rep_ids: Sequence[str]) -> list[RepFields]:
+        return [self.rep_rows[r][0] for r in rep_ids if r in self.rep_rows]
+
+    async def pools(self, team: str) -> list[PoolFields]:
+        return [p for p, _ in sorted(self.pool_rows.values(), key=lambda v: v[0].pool_id) if p.team == team]
+
+
+class FakeHandoffs:
+    def __init__(self) -> None:
+        self.rows: dict[str, Handoff] = {}
+
+    async def add(self, handoff: Handoff) -> None:
+        self.rows[handoff.handoff_id] = handoff
+
+    async def save(self, handoff: Handoff) -> None:
+        self.rows[handoff.handoff_id] = handoff
+
+    def _sorted(self) -> list[Handoff]:
+        return sorted(self.rows.values(), key=lambda h: h.assigned_at)
+
+    async def current_of_opp(self, opp_id: str) -> Handoff | None:
+        return next((h for h in reversed(self._sorted()) if h.opp_id == opp_id and h.status in CURRENT), None)
+
+    async def current_of_contact(self, contact_id: str) -> Handoff | None:
+        found = (h for h in reversed(self._sorted()) if h.contact_id == contact_id and h.status in CURRENT)
+        return next(found, None)
+
+    async def current_of_opps(self, opp_ids: Sequence[str]) -> list[Handoff]:
+        found = [await self.current_of_opp(opp_id) for opp_id in opp_ids]
+        return [h for h in found if h is not None]
+
+    async def of_opp(self, opp_id: str) -> list[Handoff]:
+        return [h for h in self._sorted() if h.opp_id == opp_id]
+
+    async def of_contact(self, contact_id: str) -> list[Handoff]:
+        return [h for h in self._sorted() if h.contact_id == contact_id]
+
+    async def turn_counts(self, pool_id: str, turn: int) -> dict[str, int]:
+        counted = Counter(
+            h.owner
+            for h in self.rows.values()
+            if (h.pool_id, h.turn) == (pool_id, turn) and h.rule in ("round_robin", "sticky") and h.owner
+        )
+        return dict(counted)
+
+    async def open_work(self, rep_ids: Sequence[str]) -> dict[str, int]:
+        counted = Counter(h.owner for h in self.rows.values() if h.status in CURRENT and h.owner in rep_ids)
+        return {owner: n for owner, n in counted.items() if owner}
+
+    async def last_owner(self, account_id: str, pool_id: str) -> str | None:
+        found = [h for h in self._sorted() if (h.account_id, h.pool_id) == (account_id, pool_id)]
+        return next((h.owner for h in reversed(found) if h.status != "reassigned"), None)
+
+    async def owners(self, opp_id: str | None, contact_id: str | None, stage: str) -> set[str]:
+        return {
+            h.owner
+            for h in self.rows.values()
+            if h.owner
+            and h.stage == stage
+            and h.status == "reassigned"
+            and (h.opp_id == opp_id if opp_id else h.contact_id == contact_id)
+        }
+
+    async def overdue(self, kind: str, now: datetime, batch: int) -> list[Handoff]:
+        due = [
+            h
+            for h in self.rows.values()
+            if h.kind == kind
+            and h.status == "open"
+            and h.escalated_at is None
+            and h.due_at
+            and h.due_at < now
+        ]
+        return due[:batch]
+
+    async def escalated_before(self, kind: str, before: datetime, batch: int) -> list[Handoff]:
+        found = [
+            h
+            for h in self.rows.values()
+            if h.kind == kind
+            and h.status == "open"
+            and h.escalated_at is not None
+            and h.escalated_at < before
+        ]
+        return found[:batch]
+
+
+CURRENT = ("open", "accepted")
+
+
 class FakeOpportunityUnitOfWork(FakeUnitOfWork, OpportunityUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
@@ -232,4 +345,6 @@ class FakeOpportunityUnitOfWork(FakeUnitOfWork, OpportunityUnitOfWork):
         self.copies = FakeCopies(scores)
         self.identified = FakeIdentified()
         self.activity = FakeActivity()
+        self.teams = FakeTeams()
+        self.handoffs = FakeHandoffs()
         self.reports: Any = None  # report reads are SQL: tested against PostgreSQL

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.scoring.app.models import AccountFacts, Deal, LifecycleChange, Membership, Person
+from services.scoring.app.models import AccountFacts, Deal, LifecycleChange, Membership, Person, SegmentMember
 from services.scoring.app.uow import ScoringUnitOfWork
+from services.scoring.domain.segments import Seat
 from tests.support.fakes import FakeUnitOfWork
 
 
@@ -87,11 +88,24 @@ class FakeEngagements:
         self._people = people
 
     async def record(
-        self, *, engagement_id: str, person_id: str, kind: str, points: float, at: datetime, capped: bool
+        self,
+        *,
+        engagement_id: str,
+        person_id: str,
+        kind: str,
+        points: float,
+        at: datetime,
+        capped: bool,
+        campaign: tuple[str | None, str | None] = (None, None),
     ) -> bool:
         if engagement_id in self.rows:
             return False
-        self.rows[engagement_id] = {"person_id": person_id, "kind": kind, "points": points}
+        self.rows[engagement_id] = {
+            "person_id": person_id,
+            "kind": kind,
+            "points": points,
+            "campaign": campaign,
+        }
         if capped:
             key = (person_id, at.astimezone(UTC).date(), kind)
             self._people.daily[key] = self._people.daily.get(key, 0.0) + points
@@ -162,6 +176,72 @@ class FakeDeals:
         return "opportunity" if any(not d.is_closed for d in deals) else None
 
 
+class FakeSegments:
+    def __init__(self, deals: FakeDeals) -> None:
+        self.deals = deals
+        self.rows: dict[tuple[str, str], SegmentMember] = {}
+        self.due_at: dict[str, datetime] = {}
+
+    async def seats(self, contact_id: str) -> list[Seat]:
+        found = []
+        for (opp_id, contact), member in sorted(self.deals.groups.items()):
+            if contact != contact_id:
+                continue
+            deal = self.deals.rows[opp_id]
+            covered = {
+                m.role
+                for (o, _), m in self.deals.groups.items()
+                if o == opp_id and m.status == "confirmed" and m.role
+            }
+            found.append(
+                Seat(
+                    opp_id,
+                    member.status,
+                    member.role,
+                    member.suggested_role,
+                    deal.stage,
+                    not deal.is_closed,
+                    frozenset(covered),
+                )
+            )
+        return found
+
+    async def of_person(self, person_id: str) -> tuple[dict[str, dict[str, Any]], datetime | None]:
+        return {s: m.detail for (s, p), m in self.rows.items() if p == person_id}, self.due_at.get(person_id)
+
+    async def put(self, person_id: str, segment_id: str, detail: dict[str, Any], now: datetime) -> None:
+        held = self.rows.get((segment_id, person_id))
+        added = held.added_at if held else now
+        self.rows[(segment_id, person_id)] = SegmentMember(
+            segment_id=segment_id, person_id=person_id, detail=detail, added_at=added
+        )
+
+    async def remove(self, person_id: str, segment_id: str) -> None:
+        self.rows.pop((segment_id, person_id), None)
+
+    async def set_due(self, person_id: str, due_at: datetime | None) -> None:
+        if due_at is None:
+            self.due_at.pop(person_id, None)
+        else:
+            self.due_at[person_id] = due_at
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        return sorted(p for p, at in self.due_at.items() if at <= now)[:limit]
+
+    async def counts(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for segment_id, _ in self.rows:
+            found[segment_id] = found.get(segment_id, 0) + 1
+        return found
+
+    async def members(self, segment_id: str, *, limit: int, after: str | None) -> list[SegmentMember]:
+        found = sorted((m for (s, _), m in self.rows.items() if s == segment_id), key=lambda m: m.person_id)
+        return [m for m in found if after is None or m.person_id > after][:limit]
+
+    def of(self, segment_id: str) -> set[str]:
+        return {p for s, p in self.rows if s == segment_id}
+
+
 class FakeScoringUnitOfWork(FakeUnitOfWork, ScoringUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
@@ -169,3 +249,4 @@ class FakeScoringUnitOfWork(FakeUnitOfWork, ScoringUnitOfWork):
         self.engagements = FakeEngagements(self.people)
         self.accounts = FakeAccounts()
         self.deals = FakeDeals()
+        self.segments = FakeSegments(self.deals)

@@ -116,6 +116,14 @@ async def test_engagement_counts_once_per_id() -> None:
     assert behaviour > 0 and uow.people.rows["lead-1"].behaviour == behaviour
 
 
+async def test_an_engagement_keeps_its_campaign() -> None:
+    uow = FakeScoringUnitOfWork()
+    await deliver(uow, lead(1), 1)
+    named = click(1).model_copy(update={"campaign": "Q4 Webinar", "campaign_external_id": "1042"})
+    await deliver(uow, named)
+    assert uow.engagements.rows["e1"]["campaign"] == ("Q4 Webinar", "1042")
+
+
 async def test_a_second_lead_of_one_contact_joins_the_person_who_holds_it() -> None:
     uow = FakeScoringUnitOfWork()
     for n in (1, 2):

@@ -37,6 +37,8 @@ PROPERTIES = {
     "numemployees": "employees",
     "hs_email_optout": "unsubscribed",
     "hs_legal_basis": "marketing_consent",
+    # The guid of the campaign of the contact's first conversion: the lead's original campaign.
+    "hs_analytics_first_touch_converting_campaign": "campaign",
 }
 # What a contact fetch asks the CRM API for.
 FETCHED_PROPERTIES = tuple(PROPERTIES)

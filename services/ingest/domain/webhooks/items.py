@@ -40,6 +40,7 @@ class EngagementItem:
     occurred_at: str | None = None
     url: str | None = None
     campaign: str | None = None
+    campaign_external_id: str | None = None  # the platform's id, when `campaign` is the name
     properties: dict[str, Any] = field(default_factory=dict)
     person: dict[str, Any] = field(default_factory=dict)
     engagement_id: str | None = None  # the sender's own id for it, when it gives one

@@ -34,6 +34,7 @@ DEFAULT_TEMPLATE = {
     "employees": "{{company.Num Employees}}",
     "unsubscribed": "{{lead.Unsubscribed}}",
     "campaign": "{{program.Name}}",
+    "campaignId": "{{program.Id}}",
     "activity": "{{trigger.Trigger Name}}",
     "asset": "{{trigger.Name}}",
     "sentAt": "{{system.dateTime}}",
@@ -52,6 +53,7 @@ DEFAULT_FIELD_MAP = {
     "employees": "employees",
     "unsubscribed": "unsubscribed",
     "campaign": "campaign",
+    "campaignId": "campaign_external_id",
     "activity": "activity",
     "asset": "asset",
 }
@@ -81,6 +83,7 @@ def convert(payload: dict[str, Any], field_map: dict[str, str] | None = None) ->
     source_id = fields.pop("source_id", None)
     activity = fields.pop("activity", None)
     asset = fields.pop("asset", None)
+    program_id = fields.pop("campaign_external_id", None)
     if unknown := {key for key in payload if _unrendered(payload[key])}:
         return [Rejected(f"tokens were not rendered: {', '.join(sorted(unknown))}", sorted(unknown)[0])]
     lead = LeadItem(fields=fields, source_id=str(source_id) if source_id is not None else None)
@@ -92,6 +95,7 @@ def convert(payload: dict[str, Any], field_map: dict[str, str] | None = None) ->
         email=fields.get("email"),
         source_id=lead.source_id,
         campaign=fields.get("campaign"),
+        campaign_external_id=str(program_id) if program_id is not None else None,
         url=str(asset) if kind == "page_view" and asset else None,
         properties={"trigger": str(activity), **({"asset": str(asset)} if asset else {})},
     )

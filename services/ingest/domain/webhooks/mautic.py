@@ -119,9 +119,19 @@ def _form(record: dict[str, Any], fields: dict[str, Any], source_id: str | None)
         source_id=source_id,
         occurred_at=submission.get("dateSubmitted") or record.get("timestamp"),
         url=submission.get("referer"),
+        **_asset_campaign("form", form),
         properties={"form": form.get("name"), "results": results},
         person=fields,
     )
+
+
+def _asset_campaign(kind: str, asset: dict[str, Any]) -> dict[str, Any]:
+    """Mautic's webhooks name no campaign: the email or form is the campaign (its id kept as the
+    platform's, `email:12`; its name when the payload has it)."""
+    if asset.get("id") is None:
+        return {}
+    name = asset.get("name")
+    return {"campaign": str(name) if name else None, "campaign_external_id": f"{kind}:{asset['id']}"}
 
 
 def convert(record: dict[str, Any]) -> Item:
@@ -145,6 +155,7 @@ def convert(record: dict[str, Any]) -> Item:
             email=fields.get("email"),
             source_id=source_id,
             occurred_at=when,
+            **_asset_campaign("email", email),
             properties={
                 "email_name": email.get("name"),
                 "subject": record.get("subject") or email.get("subject"),
@@ -161,6 +172,7 @@ def convert(record: dict[str, Any]) -> Item:
             source_id=source_id,
             occurred_at=hit.get("dateHit") or when,
             url=hit.get("url"),
+            **(_asset_campaign("email", {"id": hit.get("sourceId")}) if clicked else {}),
             properties={"title": hit.get("urlTitle"), "referer": hit.get("referer")},
             person=fields,
         )

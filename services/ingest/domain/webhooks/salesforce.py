@@ -13,7 +13,15 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from services.ingest.domain.webhooks.items import Item, LeadItem, MalformedBody, RawItem, Rejected, mapped
+from services.ingest.domain.webhooks.items import (
+    EngagementItem,
+    Item,
+    LeadItem,
+    MalformedBody,
+    RawItem,
+    Rejected,
+    mapped,
+)
 
 OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -80,10 +88,34 @@ def split(body: bytes) -> list[RawItem]:
     return items
 
 
+# A campaign member's status, as Salesforce's defaults name them, as an engagement.
+MEMBER_STATUSES = {"attended": "webinar_attended", "registered": "webinar_registered", "opened": "email_open"}
+
+
+def campaign_member(record: dict[str, Any]) -> Item:
+    """A CampaignMember notification (a flow sends one when a member's status changes): the lead
+    or contact responded to the campaign, whose Id is kept as the platform's."""
+    campaign_id = record.get("CampaignId")
+    if not campaign_id:
+        return Rejected("a CampaignMember without CampaignId", "CampaignId")
+    status = str(record.get("Status") or "").strip().lower()
+    return EngagementItem(
+        kind=MEMBER_STATUSES.get(status, "form_submit"),
+        email=record.get("Email") or None,
+        source_id=record.get("LeadId") or record.get("ContactId"),
+        occurred_at=record.get("LastModifiedDate") or record.get("CreatedDate"),
+        campaign=campaign_id,
+        campaign_external_id=campaign_id,
+        properties={"status": record.get("Status")},
+    )
+
+
 def convert(record: dict[str, Any]) -> Item:
     kind = record.get("sObjectType")
+    if kind == "CampaignMember":
+        return campaign_member(record)
     if kind not in ("Lead", "Contact"):
-        return Rejected(f"sObject type {kind!r} is not a Lead or Contact", "sObject")
+        return Rejected(f"sObject type {kind!r} is not a Lead, Contact or CampaignMember", "sObject")
     fields = mapped(record, FIELDS)
     if "unsubscribed" in fields:
         fields["unsubscribed"] = str(fields["unsubscribed"]).lower() == "true"

@@ -1,0 +1,1 @@
+"""Attribution: campaigns, touches through buying groups, marketing influence and attribution."""

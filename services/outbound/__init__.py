@@ -1,0 +1,1 @@
+"""Outbound: signed webhooks to subscribers, alerts to people, segment sync to the MAPs."""
