@@ -16,6 +16,7 @@ import time
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -66,7 +67,14 @@ class OutboxRelay:
         # Set by this process's commits that queued events; other writers are polled for.
         self.wake = wake or asyncio.Event()
         self._lock_id = zlib.crc32(f"cascade-outbox-{schema}".encode())
-        self._losses = LossDetector(probe, self._landmarks)
+        self._losses = LossDetector(
+            probe,
+            self._landmarks,
+            producer=producer,
+            marker=settings.topic(f"cascade-outbox-{schema}.marker"),
+            retained=self._published_topics,
+            create_marker_topic=partial(ensure_topics, settings, partitions=1, compacted=True),
+        )
         self._leader = False  # a relay that becomes the leader checks the broker thoroughly first
         self._say = Throttle()
         self.last_success = time.monotonic()
@@ -150,16 +158,23 @@ class OutboxRelay:
             self._leader = True
             if losses:
                 await self._requeue(session, losses)
-                return 0
-            results = await self._send_all(rows)
-            now = datetime.now(UTC)
-            for row, result in zip(rows, results, strict=True):
-                if isinstance(result, BaseException):
-                    await self._dead_letter(session, row, result)
-                    continue
-                row.published_at, row.partition, row.offset = now, result.partition, result.offset
-                instruments.events_published().add(1, {attr.TOPIC: row.topic})
+            else:
+                await self._mark_published(session, rows, await self._send_all(rows))
+        if losses:
+            await self._losses.settle()  # the rows queued again are committed
+            return 0
         return len(rows)
+
+    async def _mark_published(
+        self, session: AsyncSession, rows: Sequence[OutboxRow], results: list[RecordMetadata | BaseException]
+    ) -> None:
+        now = datetime.now(UTC)
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                await self._dead_letter(session, row, result)
+                continue
+            row.published_at, row.partition, row.offset = now, result.partition, result.offset
+            instruments.events_published().add(1, {attr.TOPIC: row.topic})
 
     async def _send_all(self, rows: Sequence[OutboxRow]) -> list[RecordMetadata | BaseException]:
         """Each row's record metadata, or the error that makes it unpublishable (over the broker's
@@ -240,18 +255,18 @@ class OutboxRelay:
         async with self._sessions() as session, session.begin():
             if not await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id))):
                 return 0  # the leader checks before each of its batches
-            since = self._since()
-            topics = set(
-                await session.scalars(
-                    select(col(OutboxRow.topic))
-                    .where(col(OutboxRow.published_at).is_not(None), col(OutboxRow.created_at) > since)
-                    .distinct()
-                )
-            )
+            topics = await self._published_topics()
             if not topics:
                 return 0
             losses = await self._losses.lost(topics, thorough=True)
-            return await self._requeue(session, losses) if losses else 0
+            requeued = await self._requeue(session, losses) if losses else 0
+        await self._losses.settle()
+        return requeued
+
+    async def _published_topics(self) -> set[str]:
+        async with self._sessions() as session:
+            published = col(OutboxRow.published_at).is_not(None), col(OutboxRow.created_at) > self._since()
+            return set(await session.scalars(select(col(OutboxRow.topic)).where(*published).distinct()))
 
     async def _requeue(self, session: AsyncSession, losses: list[Loss]) -> int:
         await ensure_topics(self._settings, sorted({loss.topic for loss in losses}))

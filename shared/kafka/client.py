@@ -34,8 +34,11 @@ def create_probe(settings: Settings) -> AIOKafkaConsumer:
     )
 
 
-async def ensure_topics(settings: Settings, topics: list[str]) -> None:
+async def ensure_topics(
+    settings: Settings, topics: list[str] | str, *, partitions: int | None = None, compacted: bool = False
+) -> None:
     """Create the topics that do not exist yet (brokers may forbid auto-creation)."""
+    topics = [topics] if isinstance(topics, str) else topics
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
@@ -43,9 +46,9 @@ async def ensure_topics(settings: Settings, topics: list[str]) -> None:
         missing = [t for t in dict.fromkeys(topics) if t not in existing]
         if not missing:
             return
-        new = [
-            NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor) for t in missing
-        ]
+        configs = {"cleanup.policy": "compact"} if compacted else {}
+        count = partitions or settings.kafka_topic_partitions
+        new = [NewTopic(t, count, settings.kafka_replication_factor, topic_configs=configs) for t in missing]
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new)
     finally:

@@ -156,7 +156,7 @@ class ConsumerRunner:
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Record], generation: int
     ) -> None:
         try:
-            last = await self._process_partition(consumer, tp, records)
+            last = await self._process_partition(consumer, tp, records, generation)
             if last is not None:
                 await self._commit(consumer, tp, last + 1, generation)
         finally:
@@ -164,7 +164,7 @@ class ConsumerRunner:
                 consumer.resume(tp)
 
     async def _process_partition(
-        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Record]
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Record], generation: int
     ) -> int | None:
         """Process in order, as one batch; returns the last offset done."""
         try:
@@ -180,7 +180,9 @@ class ConsumerRunner:
                 offset=undone.offset,
                 error=repr(undone.__cause__),
             )
-            if tp in consumer.assignment():
+            # Only within the assignment it was fetched in: after a rebalance the offset may be of
+            # another log (a broker that restarted empty), and the new owner starts where it should.
+            if tp in consumer.assignment() and generation == self._rebalances.generation:
                 consumer.seek(tp, undone.offset)
             await asyncio.sleep(1.0)
             return undone.offset - 1 if undone.offset > records[0].offset else None

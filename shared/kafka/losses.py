@@ -1,9 +1,14 @@
 """Has the broker lost records it acknowledged? The outbox relay asks before each batch and on
 its clock, so that what was lost is queued again before anything newer of the same key.
 
-Two ways to tell. Cheap, before each batch: a topic gone, or a partition whose end offset went
-down (logs only grow; an in-memory broker restarted empty counts from 0 again): the whole topic
-is queued again. Thorough, on the
+First, the relay's marker: a record of its own on a compacted topic of its own, written once the
+broker is known to hold everything. A broker that no longer holds it forgot everything (an
+in-memory broker restarted empty): every topic the outbox still keeps rows of is queued again.
+Offsets alone cannot tell: a batch the producer sent again to the restarted broker records new
+offsets that collide with the old rows', and Tansu's end offsets are too small to go down.
+
+Then cheap, before each batch: a topic gone, or a partition whose end offset went
+down (logs only grow): the whole topic is queued again. Thorough, on the
 relay's clock and for partitions seen for the first time: the broker must still hold the oldest
 and the newest record the relay has kept of each partition, each at its offset, with its `ce_id`
 (a lost tail, or another log in the place of ours). A record the broker's own retention deleted is
@@ -16,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 FETCH_ATTEMPTS = 5
+MARKER_KEY = b"outbox-relay"
 
 
 @dataclass(frozen=True)
@@ -42,13 +48,32 @@ class Loss:
 
 # The oldest and the newest landmark of each partition of these topics.
 Landmarks = Callable[[set[str]], Awaitable[list[Landmark]]]
+# Every topic the outbox still keeps published rows of.
+Retained = Callable[[], Awaitable[set[str]]]
+# Creates the marker's topic (one partition, compacted) when it is missing.
+MarkerTopic = Callable[[str], Awaitable[None]]
 
 
 class LossDetector:
-    def __init__(self, probe: AIOKafkaConsumer, landmarks: Landmarks) -> None:
+    def __init__(
+        self,
+        probe: AIOKafkaConsumer,
+        landmarks: Landmarks,
+        *,
+        producer: AIOKafkaProducer,
+        marker: str,
+        retained: Retained,
+        create_marker_topic: MarkerTopic,
+    ) -> None:
         self._probe = probe
         self._landmarks = landmarks
+        self._producer = producer
+        self._marker = marker
+        self._retained = retained
+        self._create_marker_topic = create_marker_topic
         self._ends: dict[TopicPartition, int] = {}
+        self._known = False  # this broker was seen holding the marker
+        self._unmarked = False  # the marker is to be written once what was lost is queued again
 
     async def lost(self, topics: set[str], *, thorough: bool = False) -> list[Loss]:
         # The client's own metadata (what `partitions_for_topic` and `end_offsets` read) made fresh:
@@ -56,6 +81,20 @@ class LossDetector:
         # other partitions after a restart looked "gone" at every check until that copy aged out.
         await self._probe._client.force_metadata_update()
         present = set(self._probe._client.cluster.topics())
+        if not await self._marked(present):
+            if self._known:
+                self._unmarked = True
+                self._ends.clear()
+                return [Loss(t, None) for t in sorted(topics | await self._retained())]
+            losses = await self._compare(topics, present, thorough=True)  # the first look
+            if losses:
+                self._unmarked = True
+            else:  # marked before anything more is sent: a batch that reaches a restarted broker is caught
+                await self._mark()
+            return losses
+        return await self._compare(topics, present, thorough=thorough)
+
+    async def _compare(self, topics: set[str], present: set[str], *, thorough: bool) -> list[Loss]:
         losses = [Loss(t, None) for t in sorted(topics - present)]
         partitions = [
             TopicPartition(t, p)
@@ -83,6 +122,28 @@ class LossDetector:
             }
         )
         return losses
+
+    async def settle(self) -> None:
+        """Called once the losses found are queued again for good (committed): the broker is
+        marked as holding everything, and a later broker without the mark forgot it all."""
+        if self._unmarked:
+            await self._mark()
+
+    async def _mark(self) -> None:
+        await self._create_marker_topic(self._marker)
+        await self._producer.send_and_wait(self._marker, key=MARKER_KEY, value=b"{}")
+        self._unmarked, self._known = False, True
+
+    async def _marked(self, present: set[str]) -> bool:
+        if self._marker not in present:
+            return False
+        partitions = [
+            TopicPartition(self._marker, p) for p in self._probe.partitions_for_topic(self._marker) or ()
+        ]
+        ends = await self._probe.end_offsets(partitions) if partitions else {}
+        held = any(end > 0 for end in ends.values())
+        self._known = self._known or held
+        return held
 
     def _forget(self, topics: Iterable[str]) -> None:
         names = set(topics)

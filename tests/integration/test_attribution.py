@@ -219,7 +219,11 @@ async def test_each_models_split_of_a_hand_computed_opp(attribution: Attribution
     for short, days in (("W", 50), ("E", 40), ("P", 20), ("W", 12), ("M", 5)):
         await attribution.touch(lead_id, names[short], ago(days))
     await attribution.touch(lead_id, names["P"], ago(150))  # before the 90-day look-back
-    body = await attribution.touches(opp_id, lambda b: len(b["touches"]) == 5)
+    # The lead's creation comes on another topic than its touches: in either order, it moves the
+    # lead-creation milestone from the first touch (unknown moment) to the second.
+    body = await attribution.touches(
+        opp_id, lambda b: len(b["touches"]) == 5 and b["milestones"]["lead_creation"] != 0
+    )
     assert body["milestones"] == {"first": 0, "lead_creation": 1, "opp_creation": 3, "last": 4}
     ids = {c["campaign_id"]: c for c in body["campaigns"]}
     rows = await attribution.report(lambda r: all(n in r for n in names.values()))

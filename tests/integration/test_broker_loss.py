@@ -7,11 +7,13 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import APIRouter
 from prometheus_client import REGISTRY
 
 from shared.events import LeadRejected
+from shared.kafka.client import ensure_topics
+from shared.kafka.losses import Landmark, Loss, LossDetector
 from shared.runtime import Runtime, ServiceDefinition
 from shared.settings import Settings
 from shared.sql_uow import SqlUnitOfWork
@@ -201,3 +203,53 @@ async def test_a_row_the_broker_refuses_is_dead_lettered_and_the_outbox_moves_on
         return [r["id"] for r in found if r["id"] != letter.id]
 
     assert len(await eventually(letters_again)) == 1
+
+
+async def test_a_broker_that_forgot_everything_is_noticed_even_where_offsets_collide(
+    fresh_database_url: str, own_broker: Broker
+) -> None:
+    """The broker restarts while a batch is on its way; the producer sends it again to the new
+    broker, and its rows record new offsets that collide with the old rows' at the landmarks."""
+    settings = Settings(**make_settings(fresh_database_url, own_broker.bootstrap))
+    topic = settings.topic("lead.rejected")
+    producer = AIOKafkaProducer(bootstrap_servers=own_broker.bootstrap)
+    probe = AIOKafkaConsumer(bootstrap_servers=own_broker.bootstrap, enable_auto_commit=False)
+    marks: list[Landmark] = []
+
+    async def landmarks(_: set[str]) -> list[Landmark]:
+        return marks
+
+    async def retained() -> set[str]:
+        return {topic}
+
+    async def create_marker_topic(name: str) -> None:
+        await ensure_topics(settings, name, partitions=1, compacted=True)
+
+    async def publish(event_id: str) -> Landmark:
+        sent = await producer.send_and_wait(topic, b"v", key=b"k", headers=[("ce_id", event_id.encode())])
+        return Landmark(topic, sent.partition, sent.offset, event_id)
+
+    await ensure_topics(settings, [topic])
+    await producer.start()
+    await probe.start()
+    try:
+        detector = LossDetector(
+            probe,
+            landmarks,
+            producer=producer,
+            marker=settings.topic("marker"),
+            retained=retained,
+            create_marker_topic=create_marker_topic,
+        )
+        marks.append(await publish("old"))
+        assert await detector.lost({topic}) == []
+        own_broker.restart()
+        await ensure_topics(settings, [topic])
+        marks[:] = [await publish("sent-again")]  # both rows' landmarks now read the new record
+        assert marks[0].offset == 0
+        assert await detector.lost({topic}) == [Loss(topic, None)]
+        await detector.settle()
+        assert await detector.lost({topic}) == []
+    finally:
+        await probe.stop()
+        await producer.stop()

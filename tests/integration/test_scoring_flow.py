@@ -26,7 +26,7 @@ from shared.events import (
     OppStageChanged,
 )
 from tests.conftest import as_, make_settings
-from tests.support.db import fetch
+from tests.support.db import fetch, scalar
 from tests.support.events import send
 from tests.support.infra import Broker
 from tests.support.stack import InProcessStack, eventually
@@ -234,6 +234,12 @@ async def test_the_decay_pass_emits_only_for_people_whose_decayed_score_is_news(
 async def test_lifecycle_moves_by_sales_are_recorded_and_emitted(scoring: Scoring) -> None:
     person = lead()
     await scoring.publish(person, *[engagement(person.lead_id, k) for k in ("meeting", "call", "download")])
+
+    async def all_scored() -> bool:  # else a late one re-qualifies the recycled person (an MQL again)
+        sql = "SELECT count(*) FROM scoring.engagements WHERE person_id = $1"
+        return await scalar(scoring.database_url, sql, person.lead_id) == 3
+
+    await eventually(all_scored)
     await scoring.score(person.lead_id, until=lambda s: s["lifecycle_stage"] == "mql")
     client, path = scoring.client, f"/v1/people/{person.lead_id}/lifecycle"
 
