@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import random
 import statistics
@@ -45,16 +44,15 @@ from shared.app import create_app
 from shared.db import libpq_url
 from shared.events import (
     EngagementRecorded,
-    Envelope,
     Event,
     LeadConverted,
     LeadCreated,
     OppContactRoleChanged,
     OppCreated,
-    encode_headers,
 )
 from shared.migrate import migrate
 from shared.runtime import Runtime
+from tests.support.events import produce
 from tests.support.infra import Broker, PostgresServer
 
 KEY = "bench-key-0123456789abcdef"
@@ -62,29 +60,6 @@ NOW = datetime.now(UTC)
 CHANNELS = ["email", "webinar", "event", "paid", "content", "web"]
 TYPES = ["acquisition"] * 6 + ["renewal"] * 2 + ["upsell", "cross_sell"]
 KINDS = ["email_click", "form_submit", "webinar_attended", "page_view", "download"]
-
-
-def envelope(event: Event) -> tuple[bytes, list[tuple[str, bytes]]]:
-    record = Envelope(
-        id=str(uuid.uuid4()),
-        source="bench",
-        type=event.TYPE,
-        subject=event.key(),
-        time=datetime.now(UTC),
-        data=event.model_dump(mode="json"),
-        aggregate_version=1,
-    )
-    return json.dumps(record.data).encode(), encode_headers(record)
-
-
-async def produce(producer: AIOKafkaProducer, prefix: str, events: list[Event]) -> None:
-    sent = []
-    for event in events:
-        value, headers = envelope(event)
-        sent.append(
-            await producer.send(prefix + event.TYPE, value, key=event.key().encode(), headers=headers)
-        )
-    await asyncio.gather(*sent)
 
 
 async def until(conn: asyncpg.Connection, sql: str, target: int, timeout: float) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import random
 import sys
@@ -39,36 +38,14 @@ from services.scoring.domain.decay import Decaying, next_due
 from services.scoring.settings import ScoringSettings
 from shared.app import create_app
 from shared.db import libpq_url
-from shared.events import EngagementRecorded, Envelope, Event, LeadCreated, encode_headers
+from shared.events import EngagementRecorded, LeadCreated
 from shared.migrate import migrate
 from shared.runtime import Runtime
+from tests.support.events import produce
 from tests.support.infra import Broker, PostgresServer
 
 KEY = "bench-key-0123456789abcdef"
 KINDS = ["page_view"] * 6 + ["email_open"] * 4 + ["email_click"] * 2 + ["download", "form_submit", "meeting"]
-
-
-def envelope(event: Event) -> tuple[bytes, list[tuple[str, bytes]]]:
-    record = Envelope(
-        id=str(uuid.uuid4()),
-        source="bench",
-        type=event.TYPE,
-        subject=event.key(),
-        time=datetime.now(UTC),
-        data=event.model_dump(mode="json"),
-        aggregate_version=1,
-    )
-    return json.dumps(record.data).encode(), encode_headers(record)
-
-
-async def produce(producer: AIOKafkaProducer, prefix: str, events: list[Event]) -> None:
-    sent = []
-    for event in events:
-        value, headers = envelope(event)
-        sent.append(
-            await producer.send(prefix + event.TYPE, value, key=event.key().encode(), headers=headers)
-        )
-    await asyncio.gather(*sent)
 
 
 async def count(conn: asyncpg.Connection, sql: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -22,6 +23,17 @@ def envelope(event: Event, version: int) -> Envelope:
         data=event.model_dump(mode="json"),
         aggregate_version=version,
     )
+
+
+async def produce(producer: AIOKafkaProducer, prefix: str, events: list[Event]) -> None:
+    """Each event at aggregate version 1, sent without waiting for each acknowledgement (bulk loads)."""
+    sent = []
+    for event in events:
+        record = envelope(event, 1)
+        value = json.dumps(record.data).encode()
+        key, headers = event.key().encode(), encode_headers(record)
+        sent.append(await producer.send(prefix + event.TYPE, value, key=key, headers=headers))
+    await asyncio.gather(*sent)
 
 
 async def send(producer: AIOKafkaProducer, prefix: str, event: Event, version: int = 1) -> None:
