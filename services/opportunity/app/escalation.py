@@ -139,19 +139,7 @@ async def _reassign_one(
         settings.opportunity_mql_accept_hours if held.kind == "lead" else settings.opportunity_accept_hours
     )
     due = now + timedelta(hours=hours)
-    new = held.model_copy(
-        update={
-            "handoff_id": str(uuid.uuid4()),
-            "owner": decision.rep_id,
-            "pool_id": decision.pool_id,
-            "turn": decision.turn,
-            "rule": decision.rule,
-            "reason": reason,
-            "assigned_at": now,
-            "due_at": due,
-            "escalated_at": None,
-        }
-    )
+    new = _successor(held, decision, reason, due, now)
     await uow.handoffs.add(new)
     if held.kind == "lead":
         uow.emit(
