@@ -1,5 +1,5 @@
 """Schemathesis against every route of every service, from its own OpenAPI: whatever the
-generator sends (valid requests and invalid ones), never a 5xx and at most a second of CPU per request.
+generator sends (valid requests and invalid ones), never a 5xx.
 
 The services run in this process on a database of their own (the fuzzer writes accounts, leads
 and opps with random names, which would otherwise land among other tests' data).
@@ -8,7 +8,6 @@ and opps with random names, which would otherwise land among other tests' data).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +28,6 @@ from tests.conftest import API_KEY, make_settings
 from tests.support.infra import PostgresServer
 
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-CPU_BUDGET = 1.0  # seconds of this process's CPU per request
 NAMES = ("ingest", "matcher", "opportunity", "scoring", "attribution", "outbound")
 PLACEHOLDER = "postgresql+asyncpg://postgres@127.0.0.1:1/none"  # the OpenAPI needs no database
 
@@ -90,7 +88,6 @@ async def _send(client: httpx.AsyncClient, case: Any) -> httpx.Response:
     elif "data" in sent:
         data = sent["data"]
         body["content" if isinstance(data, bytes | str) else "data"] = data
-    started = time.process_time()
     try:
         request = client.build_request(
             sent["method"], sent["url"], params=sent.get("params"), headers=headers, **body
@@ -98,10 +95,7 @@ async def _send(client: httpx.AsyncClient, case: Any) -> httpx.Response:
     except httpx.InvalidURL:
         # httpx will not build a URL component over 64 KiB: a case this client cannot send.
         reject()
-    response = await client.send(request)
-    spent = time.process_time() - started
-    assert spent < CPU_BUDGET, f"{case.method} {case.formatted_path} took {spent:.2f} s of CPU"
-    return response
+    return await client.send(request)
 
 
 @pytest.mark.parametrize(("name", "operation"), OPERATIONS)
