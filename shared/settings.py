@@ -110,8 +110,15 @@ class Settings(BaseSettings):
     otel_metrics_exporter: Literal["otlp", "none"] = Field(
         "otlp", description="`none` keeps metrics on /metrics only (Prometheus scrapes them)."
     )
-    log_level: str = Field("INFO", description="Log level.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="Log level, in any case."
+    )
     log_json: bool = Field(False, description="Log as JSON lines instead of console text.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("api_keys", mode="before")
     @classmethod

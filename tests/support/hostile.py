@@ -150,7 +150,9 @@ def hostile_bodies(source: str) -> list[bytes]:
     bodies = [_lead_body(source, dict.fromkeys(TYPICAL, value)) for value in NASTY]
     bodies += [_lead_body(source, TYPICAL | {field: value}) for field in TYPICAL for value in NASTY[:3]]
     if source != "salesforce":
-        bodies += [deep_json(50), deep_json(100_000), json.dumps(deep(500)).encode()]
+        bodies += [deep_json(50), deep_json(100_000)]
+    if source == "generic":
+        bodies += [json.dumps({"data": [TYPICAL | {"properties": deep(200)}]}).encode()]
         bodies += [f'{{"data": [{{"email": "a@b.co", "employees": {"9" * 4000}}}]}}'.encode()]
     return bodies
 
