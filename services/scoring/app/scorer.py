@@ -95,7 +95,7 @@ async def settle(
     person.score = person.fit + person.negative + person.behaviour
     person.model_version, person.updated_at = model.version, now
     if change is None:
-        stage, why = lifecycle.by_rules(
+        steps = lifecycle.by_rules(
             person.lifecycle_stage,
             score=person.score,
             fit=person.fit,
@@ -106,7 +106,7 @@ async def settle(
             mql_threshold=model.thresholds.mql,
             prospect_fit=model.thresholds.prospect_fit,
         )
-        if stage != person.lifecycle_stage:
+        for stage, why in steps:  # one lead.scored for them all, naming the last move
             change = await move(
                 uow, person, lifecycle.Change(person.lifecycle_stage, stage, now, "rules", why)
             )

@@ -49,15 +49,18 @@ def by_rules(
     engaged_since_recycled: bool,
     mql_threshold: float,
     prospect_fit: float,
-) -> tuple[str, str]:
-    """The stage the rules give, and why. Rules never move anyone down, nor past MQL."""
+) -> list[tuple[str, str]]:
+    """The stages the rules move a person through, in order, each with why (none: kept). Rules
+    never move anyone down, nor past MQL. A known person with the fit is a prospect before an MQL
+    however many engagements arrive at once: the funnel's prospect-to-MQL rate counts them."""
     if rank(current) >= rank("mql") and current != NURTURE:
-        return current, "kept"
-    if score >= mql_threshold and (current != NURTURE or engaged_since_recycled):
-        return "mql", f"score {score:g} reached the MQL threshold {mql_threshold:g}"
+        return []
+    steps = []
     if current == "suspect" and known and fit >= prospect_fit:
-        return "prospect", f"known person with fit {fit:g} (prospect from {prospect_fit:g})"
-    return current, "kept"
+        steps.append(("prospect", f"known person with fit {fit:g} (prospect from {prospect_fit:g})"))
+    if score >= mql_threshold and (current != NURTURE or engaged_since_recycled):
+        steps.append(("mql", f"score {score:g} reached the MQL threshold {mql_threshold:g}"))
+    return steps
 
 
 def by_sales(current: str, to: str, reason: str | None) -> str:

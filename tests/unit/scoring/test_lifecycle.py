@@ -5,8 +5,8 @@ import pytest
 from services.scoring.domain.lifecycle import TransitionRefused, by_deal, by_rules, by_sales
 
 
-def rules(current: str, score: float, fit: float = 0, known: bool = True, engaged: bool = False) -> str:
-    stage, _ = by_rules(
+def path(current: str, score: float, fit: float = 0, known: bool = True, engaged: bool = False) -> list[str]:
+    steps = by_rules(
         current,
         score=score,
         fit=fit,
@@ -15,7 +15,11 @@ def rules(current: str, score: float, fit: float = 0, known: bool = True, engage
         mql_threshold=100,
         prospect_fit=1,
     )
-    return stage
+    return [stage for stage, _ in steps]
+
+
+def rules(current: str, score: float, fit: float = 0, known: bool = True, engaged: bool = False) -> str:
+    return (path(current, score, fit, known, engaged) or [current])[-1]
 
 
 @pytest.mark.parametrize(
@@ -35,6 +39,22 @@ def rules(current: str, score: float, fit: float = 0, known: bool = True, engage
 )
 def test_rules(current: str, score: float, fit: float, known: bool, engaged: bool, expected: str) -> None:
     assert rules(current, score, fit, known, engaged) == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "score", "fit", "known", "expected"),
+    [
+        ("suspect", 150, 20, True, ["prospect", "mql"]),  # a batch of engagements at once
+        ("suspect", 150, 0, True, ["mql"]),  # no fit: never a prospect
+        ("suspect", 150, 20, False, ["mql"]),  # not known: never a prospect
+        ("prospect", 150, 20, True, ["mql"]),
+        ("mql", 150, 20, True, []),
+    ],
+)
+def test_a_suspect_passes_through_prospect_on_the_way_to_mql_when_it_qualifies_as_one(
+    current: str, score: float, fit: float, known: bool, expected: list[str]
+) -> None:
+    assert path(current, score, fit, known) == expected
 
 
 @pytest.mark.parametrize(
