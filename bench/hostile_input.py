@@ -4,9 +4,10 @@ input in the same run.
 - deliveries: ingest runs in this process on a migrated scratch database (no broker); each of
   the five webhook sources gets its own lead shape, signed, carrying the values of
   `tests/support/hostile.py` (100,000-character strings, 5,000 spaces, mixed scripts, NUL, lone
-  surrogates, 5,000 digits, nesting 100,000 deep, a 4,000-digit number) in every field, and the
-  same number of typical leads. Each delivery's CPU is the event loop thread's (`thread_time`):
-  what a delivery takes from every other request the process serves. Each is posted R times.
+  surrogates, 5,000 digits) in every field, JSON nested 50 and 100,000 deep, and a 4,000-digit
+  number; and the same number of typical leads. Each delivery's CPU is the event loop thread's
+  (`thread_time`): what a delivery takes from every other request the process serves. Each is
+  posted R times.
 - normalisers: each normaliser on each hostile value, and on a typical value.
 Prints one line: the worst and the median per hostile delivery and per typical one, and the same
 for the normalisers.
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 
 from services.ingest.bootstrap import DEFINITION, MIGRATIONS
+from services.ingest.settings import SOURCES
 from shared.migrate import migrate
 from tests.support.hostile import (
     NASTY,
@@ -44,8 +46,6 @@ from tests.support.hostile import (
     typical_bodies,
 )
 from tests.support.infra import PostgresServer
-
-SOURCES = ("generic", "hubspot", "marketo", "mautic", "salesforce")
 
 
 async def _cpu_ms(client: httpx.AsyncClient, source: str, body: bytes) -> float:
